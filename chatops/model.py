@@ -1,0 +1,147 @@
+"""The protocol model: one council's Protocol on Member/Officer Relations as validated data.
+
+The models mirror the document, not our software: clauses keep the document's own numbering
+(an un-numbered part takes its enclosing number), text is stored word for word, and parts a
+document lacks (a procedure section, say) are simply absent. ``chatops schema`` publishes these
+models as a JSON Schema so another council can write its own file.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
+
+Party = Literal["councillor", "officer"]
+"""The two sides of the protocol, whatever a council calls them (members, employees, the Clerk…)."""
+
+Route = Literal["informal", "formal", "outcome", "related"]
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class PartyNames(_Model):
+    """What this council's document calls one side, e.g. Member/Members or Officer/Officers."""
+
+    singular: Text
+    plural: Text
+
+
+class Expectation(_Model):
+    """Marks a list as 'what ``who`` can expect from ``from``'."""
+
+    who: Party
+    from_: Party = Field(alias="from")
+
+
+class Clause(_Model):
+    """One numbered part of the document: paragraphs, a list, or both, under its own reference."""
+
+    ref: Ref = Field(description="The document's own number, e.g. '2.2.4'; an un-numbered part takes its enclosing number.")
+    id: Slug | None = Field(None, description="Unique key when two clauses share a ref (defaults to the ref).")
+    heading: Text | None = None
+    text: list[Text] = Field(default_factory=list, description="Paragraphs, word for word.")
+    items: list[Text] = Field(default_factory=list, description="List items, word for word.")
+    expect: Expectation | None = Field(None, description="Set when the list says who can expect what from whom.")
+    principles: bool = Field(False, description="Set when the document presents this part as general principles.")
+
+    @property
+    def key(self) -> str:
+        return self.id or self.ref
+
+
+class Section(_Model):
+    ref: Ref
+    heading: Text | None = None
+    clauses: list[Clause] = Field(min_length=1)
+
+
+class Role(_Model):
+    """A role the document describes, with the clauses that describe it."""
+
+    id: Slug = Field(description="councillor, officer, chair, cabinet, opposition, clerk, statutory, …")
+    name: Text = Field(description="The document's own words for the role.")
+    party: Party
+    refs: list[Ref] = Field(min_length=1)
+
+
+class Step(_Model):
+    """One step of a 'when things go wrong' procedure, quoting the clause it comes from."""
+
+    route: Route
+    quote: Text = Field(description="The document's words for this step; must appear in the clause.")
+    ref: Ref | None = Field(None, description="The clause quoted (defaults to the procedure's ref).")
+    contacts: list[Slug] = Field(default_factory=list, description="Contact roles a deployment can name.")
+    when_about: list[Slug] = Field(default_factory=list, description="Only when the concern is about these roles.")
+    gender_choice: bool = Field(False, description="The person may choose a male or a female manager.")
+
+
+class Procedure(_Model):
+    id: Slug
+    ref: Ref
+    raised_by: Party
+    about: list[Slug] = Field(min_length=1, description="Role ids a concern under this procedure can be about.")
+    steps: list[Step] = Field(min_length=1)
+
+
+class Protocol(_Model):
+    """A council's whole protocol. Its id is the file's stem, set by the loader."""
+
+    council: Text
+    short_name: Text | None = None
+    title: Text
+    document_section: Text | None = None
+    adopted: Text | None = None
+    minute: Text | None = None
+    version: Text
+    source: Text | None = None
+    parties: dict[Party, PartyNames]
+    sections: list[Section] = Field(min_length=1)
+    roles: list[Role] = Field(default_factory=list)
+    procedures: list[Procedure] = Field(default_factory=list)
+
+    _id: str = PrivateAttr(default="")
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @cached_property
+    def clauses(self) -> list[Clause]:
+        return [clause for section in self.sections for clause in section.clauses]
+
+    @cached_property
+    def clause_by_key(self) -> dict[str, Clause]:
+        return {clause.key: clause for clause in self.clauses}
+
+    @cached_property
+    def role_by_id(self) -> dict[str, Role]:
+        return {role.id: role for role in self.roles}
+
+    def clauses_at(self, ref: str) -> list[Clause]:
+        """Every clause numbered ``ref`` or below it (``2.2`` gives 2.2, 2.2.2, 2.2.3 …)."""
+        return [c for c in self.clauses if c.ref == ref or c.ref.startswith(ref + ".")]
+
+    def section_of(self, clause: Clause) -> Section:
+        return next(s for s in self.sections if clause in s.clauses)
+
+    def name_of(self, party: Party, plural: bool = True) -> str:
+        names = self.parties[party]
+        return names.plural if plural else names.singular
+
+    @property
+    def citation(self) -> str:
+        """How an answer names its source: the council, the document and its adoption."""
+        parts = [self.title]
+        if self.adopted:
+            parts.append(f"adopted {self.adopted}")
+        if self.minute:
+            parts.append(f"Minute {self.minute}")
+        return f"{self.council} — " + ", ".join(parts)
