@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .model import Party, Protocol
+from .model import Clause, Party, Protocol
 from .synonyms import CONCEPTS, PARTY_STEMS, REWRITES
 from .text import COMMON, STOPWORDS, Speller, stem, stems, words
 from .vocabulary import ROLE_PARTY, ROLE_WORDS, phrase_role
@@ -28,9 +28,16 @@ class Passage:
     ref: str
     key: str  # the clause's unique key (its id, else its ref)
     heading: str
-    text: str
+    paragraphs: tuple[str, ...]
+    items: tuple[str, ...]
     section: str
     expect: tuple[Party, Party] | None = None  # (who, from) for an expectation list
+
+    @property
+    def text(self) -> str:
+        if not self.paragraphs and len(self.items) == 1:
+            return self.items[0]
+        return "\n".join([*self.paragraphs, *(f"• {item}" for item in self.items)])
 
 
 @dataclass(frozen=True)
@@ -47,20 +54,24 @@ def passages(protocol: Protocol) -> list[Passage]:
             expect = (clause.expect.who, clause.expect.from_) if clause.expect else None
             heading = clause.heading or ""
 
-            def add(text: str, heading: str = heading, clause_ref: str = clause.ref, key: str = clause.key) -> None:
-                out.append(Passage(clause_ref, key, heading, text, section_heading, expect))
+            def add(
+                paragraphs: list[str], items: list[str], heading: str = heading, clause: Clause = clause
+            ) -> None:
+                out.append(
+                    Passage(clause.ref, clause.key, heading, tuple(paragraphs), tuple(items), section_heading, expect)
+                )
 
             if clause.items and len(" ".join(clause.text + clause.items)) <= SHORT_LIST:
-                add("\n".join(clause.text + [f"• {item}" for item in clause.items]))
+                add(clause.text, clause.items)
                 continue
             lead_in = ""
             for i, paragraph in enumerate(clause.text):
                 if clause.items and i == len(clause.text) - 1:
                     lead_in = paragraph  # introduces the list; its items carry it as their heading
                 else:
-                    add(paragraph)
+                    add([paragraph], [])
             for item in clause.items:
-                add(item, heading=" ".join(filter(None, (heading, lead_in))))
+                add([], [item], heading=" ".join(filter(None, (heading, lead_in))))
     return out
 
 

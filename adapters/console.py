@@ -1,0 +1,70 @@
+"""The terminal chat: ``/protocol …`` lines are commands, anything else is a direct message, and
+a reply's choices are numbered so typing the number chooses one. Reads a pipe as well as a
+terminal, so a conversation can be scripted.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from chatops.bot import Bot, Turn
+from chatops.errors import UnknownCouncilError
+from chatops.reply import Choice, Reply
+
+QUIT = {"quit", "exit", "/quit", "/exit", "bye"}
+BANNER = (
+    "chatops console — {council}\n"
+    "Type /protocol help, a question, or the number of a choice. /council lists councils; quit leaves.\n"
+)
+
+
+def render(reply: Reply) -> str:
+    lines = [reply.as_text().rstrip()]
+    for number, choice in enumerate(reply.choices, 1):
+        lines.append(f"  [{number}] {choice.label}")
+    return "\n".join(lines) + "\n"
+
+
+async def run(bot: Bot, council: str | None, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
+    council = bot.library.resolve(council)
+    if interactive:
+        stdout.write(BANNER.format(council=bot.library.protocol(council).council))
+    choices: list[Choice] = []
+    while True:
+        if interactive:
+            stdout.write("> ")
+            stdout.flush()
+        line = stdin.readline()
+        if not line:
+            break
+        text = line.strip()
+        if not text:
+            continue
+        if text.lower() in QUIT:
+            break
+        if text.lower().startswith("/council"):
+            council = _switch(bot, council, text[len("/council") :].strip(), stdout)
+            continue
+        if text.isdigit() and 1 <= int(text) <= len(choices):
+            text = choices[int(text) - 1].value
+            if interactive:
+                stdout.write(f"  → {text}\n")
+        turn = Turn(text=text, council=council, direct=not text.lower().startswith("/protocol"))
+        reply = await bot.handle(turn)
+        choices = reply.choices
+        stdout.write(render(reply) + "\n")
+        stdout.flush()
+
+
+def _switch(bot: Bot, council: str, wanted: str, stdout: TextIO) -> str:
+    if not wanted:
+        for known in bot.library.ids:
+            stdout.write(f"{'*' if known == council else ' '} {known}\n")
+        return council
+    try:
+        council = bot.library.resolve(wanted)
+    except UnknownCouncilError as exc:
+        stdout.write(f"{exc}\n")
+        return council
+    stdout.write(f"Now using {bot.library.protocol(council).council}.\n")
+    return council

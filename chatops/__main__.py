@@ -1,0 +1,7 @@
+"""``python -m chatops`` is the ``chatops`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,170 @@
+"""The ``chatops`` command: the product's CLI, and how tests and benchmarks drive the core.
+
+This is a boundary: every :class:`ChatopsError` becomes one line on stderr and a non-zero exit,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .bot import Bot, Turn
+from .councils import DEFAULT_COUNCIL, Library, protocol_files
+from .errors import ChatopsError, ProtocolDataError
+from .loading import load_protocol
+from .model import Protocol
+from .settings import Settings
+
+EXIT_PROBLEMS, EXIT_USAGE = 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chatops",
+        description="A council's Protocol on Member/Officer Relations, in chat.",
+        epilog=f"The council is --council, else CHATOPS_COUNCIL, else {DEFAULT_COUNCIL}.",
+    )
+    sub = parser.add_subparsers(dest="action", metavar="COMMAND")
+    sub.required = True
+
+    def council(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--council", metavar="ID", help="council id, e.g. llangunnor or telford-and-wrekin")
+
+    p = sub.add_parser("console", help="chat with the bot in this terminal (no account needed)")
+    council(p)
+    p = sub.add_parser("command", help='answer "/protocol ARGS", e.g. chatops command "expectations officer"')
+    p.add_argument("args", nargs="*", metavar="ARGS")
+    council(p)
+    p.add_argument("--json", action="store_true", help="print the reply as JSON")
+    p = sub.add_parser("search", help="rank the protocol's clauses for a question")
+    p.add_argument("text", nargs="+", metavar="TEXT")
+    council(p)
+    p.add_argument("--limit", type=_limit, default=5, metavar="N", help="how many results (1-50, default 5)")
+    p.add_argument("--json", action="store_true", help="print results as JSON")
+    p = sub.add_parser("validate", help="check protocol files; prints file:line: problem lines")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: every council's file)")
+    p = sub.add_parser("schema", help="print the JSON Schema of protocol files")
+    p.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE instead")
+    return parser
+
+
+def _limit(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 50:
+        raise argparse.ArgumentTypeError("must be a whole number from 1 to 50")
+    return int(text)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.load()
+        library = Library(settings.protocol_dirs, default=settings.council)
+        result: int = _ACTIONS[args.action](args, library)
+        return result
+    except ChatopsError as exc:
+        print(f"chatops: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS if isinstance(exc, ProtocolDataError) else EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _console(args: argparse.Namespace, library: Library) -> int:
+    from adapters import console
+
+    for stream in (sys.stdin, sys.stdout):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure:
+            reconfigure(errors="replace")
+    interactive = sys.stdin.isatty()
+    if interactive:
+        try:
+            import readline  # noqa: F401  (line editing and history at the prompt)
+        except ImportError:
+            pass
+    asyncio.run(console.run(Bot(library), args.council, sys.stdin, sys.stdout, interactive))
+    return 0
+
+
+def _command(args: argparse.Namespace, library: Library) -> int:
+    council = library.resolve(args.council)
+    library.protocol(council)  # a broken file is a clear error here, not a generic apology
+    reply = asyncio.run(Bot(library).handle(Turn(text=" ".join(args.args), council=council)))
+    if args.json:
+        _print_json({**reply.model_dump(mode="json"), "text": reply.as_text()})
+    else:
+        print(reply.as_text(), end="")
+    return 0
+
+
+def _search(args: argparse.Namespace, library: Library) -> int:
+    council = library.resolve(args.council)
+    hits = library.lookup(council).searcher.search(" ".join(args.text), limit=args.limit)
+    if args.json:
+        results = [{"ref": h.passage.ref, "heading": h.passage.heading, "text": h.passage.text, "score": h.score}
+                   for h in hits]
+        _print_json({"council": council, "results": results})
+        return 0
+    print(library.protocol(council).council)
+    if not hits:
+        print("No clause matches that. Try other words.")
+    for h in hits:
+        heading = f" {h.passage.heading}" if h.passage.heading else ""
+        print(f"\n§{h.passage.ref}{heading}  (score {h.score})\n{h.passage.text}")
+    return 0
+
+
+def _validate(args: argparse.Namespace, library: Library) -> int:
+    paths: list[Path] = []
+    problems: list[str] = []
+    for given in args.paths:
+        path = Path(given)
+        if path.is_dir():
+            paths += protocol_files(path)
+        elif path.is_file():
+            paths.append(path)
+        else:
+            problems.append(f"{path}:0: no such file or folder")
+    if not args.paths:
+        paths = [library.paths[council] for council in library.ids]
+    for path in paths:
+        try:
+            protocol = load_protocol(path)
+        except ProtocolDataError as exc:
+            problems += exc.problems
+            continue
+        print(f"ok {path}: {protocol.council}, {len(protocol.clauses)} clauses")
+    for problem in problems:
+        print(problem)
+    return EXIT_PROBLEMS if problems else 0
+
+
+def _schema(args: argparse.Namespace, library: Library) -> int:
+    text = json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        print(text, end="")
+    return 0
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema another council's protocol file is checked against."""
+    out = Protocol.model_json_schema(by_alias=True)
+    out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    out["title"] = "chatops protocol file"
+    return out
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+_ACTIONS = {"console": _console, "command": _command, "search": _search, "validate": _validate, "schema": _schema}

@@ -1,0 +1,308 @@
+"""``/protocol …`` lookups: parse the text after the command and answer it from the protocol.
+
+Every path ends in a useful reply: a missing part of a council's protocol is said plainly with the
+nearest thing it has, an unknown word gets a suggestion, and anything else is a question for search.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from . import wording as w
+from .model import Clause, Party, Protocol
+from .reply import Block, Choice, Paragraph, Quote, Reply
+from .search import Hit, Searcher
+from .text import MAX_INPUT, Speller, clean, words
+from .vocabulary import Resolved, party_words, resolve
+
+Handler = Callable[["Lookup", str], Reply]
+
+_REF = re.compile(r"^(?:§|s\.?|sec\.?|section|clause|para(?:graph)?)?\s*(\d+(?:\.\d+)*)\.?$", re.IGNORECASE)
+_WHEN_THINGS_GO_WRONG = re.compile(r"^when\s+things\s+go\s+wrong\b", re.IGNORECASE)
+
+
+def command_value(args: str) -> str:
+    """The input a choice sends back, written as the user would type it."""
+    return f"{w.COMMAND_PREFIX} {args}".strip()
+
+
+class Lookup:
+    """Answers one council's lookups. Cheap to create; the searcher is built once per council."""
+
+    def __init__(self, protocol: Protocol, searcher: Searcher) -> None:
+        self.protocol = protocol
+        self.searcher = searcher
+
+    # --- entry point -------------------------------------------------------------------------
+    def answer(self, raw: str) -> Reply:
+        text, truncated = clean(raw)
+        if text.lower().startswith(w.COMMAND_PREFIX):
+            text = text[len(w.COMMAND_PREFIX) :].strip()
+        reply = self._dispatch(text)
+        if truncated:
+            reply = self._with_note(reply, w.TRUNCATED_NOTE.format(limit=MAX_INPUT))
+        return reply
+
+    def _dispatch(self, text: str) -> Reply:
+        if not text or text in {"?", "/"}:
+            return self.help(empty=True)
+        if _WHEN_THINGS_GO_WRONG.match(text):
+            return self.procedure(_WHEN_THINGS_GO_WRONG.sub("", text).strip())
+        if _REF.match(text):
+            return self.section(text)
+        first, _, rest = text.partition(" ")
+        name = first.lower()
+        if name in _ALIASES:
+            return _ALIASES[name](self, rest.strip())
+        meant = _COMMAND_SPELLER.correct(name) if len(words(text)) <= 3 else None
+        if meant:
+            reply = _ALIASES[meant](self, rest.strip())
+            return self._with_note(reply, w.TYPO_NOTE.format(meant=meant, typed=first))
+        return self.search(text)
+
+    # --- commands ----------------------------------------------------------------------------
+    def help(self, rest: str = "", empty: bool = False) -> Reply:
+        blocks: list[Block] = [Paragraph(text=self._fill(w.HELP_INTRO))]
+        lines = [f"`{w.COMMAND_PREFIX} {c.example}` — {c.description}" for c in w.COMMANDS]
+        lines.append(w.HELP_QUESTION.format(example=w.QUESTION_EXAMPLE))
+        blocks.append(Paragraph(text="\n".join(lines)))
+        choices = [Choice(label=c.example, value=command_value(c.example)) for c in w.COMMANDS[1:4]]
+        return self._reply(w.EMPTY_TITLE if empty else w.HELP_TITLE, blocks, choices, cite=False)
+
+    def about(self, rest: str = "") -> Reply:
+        p = self.protocol
+        lines = [f"{label}: {getattr(p, field)}" for label, field in w.ABOUT_LINES if getattr(p, field)]
+        blocks: list[Block] = [Paragraph(text="\n".join(lines))]
+        if not p.adopted and not p.minute:
+            blocks.append(Paragraph(text=w.ABOUT_NOT_GIVEN))
+        refs = ", ".join(f"{s.ref} {s.heading}" if s.heading else s.ref for s in p.sections)
+        blocks.append(Paragraph(text=w.SECTION_LIST.format(refs=refs)))
+        return self._reply(w.ABOUT_TITLE, blocks, [Choice(label=w.CHOICE_HELP, value=command_value("help"))])
+
+    def roles(self, rest: str) -> Reply:
+        p = self.protocol
+        if not rest:
+            blocks: list[Block] = [Paragraph(text=self._fill(w.ROLES_INTRO))]
+            blocks.append(Paragraph(text="\n".join(f"• {r.name} ({self._refs(r.refs)})" for r in p.roles)))
+            choices = [Choice(label=r.name, value=command_value(f"roles {r.id}")) for r in p.roles]
+            return self._reply(w.ROLES_TITLE, blocks, choices)
+        resolved = resolve(rest, p)
+        if resolved is None:
+            return self._unknown_who(rest, "roles")
+        blocks = self._typo(resolved, rest)
+        if resolved.role is None:
+            blocks.append(Paragraph(text=self._fill(w.ROLE_NOWHERE)))
+            return self._reply(w.ROLES_TITLE, blocks, self._role_choices())
+        role = p.role_by_id[resolved.role]
+        if resolved.asked != resolved.role:
+            blocks.append(Paragraph(text=self._fill(w.ROLE_MISSING, asked=rest, role=role.name)))
+        blocks += self._quote_refs(role.refs)
+        reverse = "officer" if role.party == "councillor" else "councillor"
+        choices = [
+            Choice(label=self._expect_title(role.party), value=command_value(f"expectations {role.party}")),
+            Choice(label=self._expect_title(reverse), value=command_value(f"expectations {reverse}")),
+        ]
+        return self._reply(w.ROLES_ONE_TITLE.format(role=role.name), blocks, choices)
+
+    def expectations(self, rest: str) -> Reply:
+        if not rest:
+            blocks: list[Block] = [Paragraph(text=w.EXPECTATIONS_ASK)]
+            return self._reply(w.EXPECTATIONS_ASK, blocks, self._expectation_choices(), cite=False)
+        resolved = resolve(rest, self.protocol)
+        if resolved is None:
+            return self._unknown_who(rest, "expectations")
+        blocks = self._typo(resolved, rest)
+        lists = self._expectation_lists(resolved.party)
+        if resolved.role and resolved.asked == resolved.role and resolved.role not in ("councillor", "officer"):
+            role = self.protocol.role_by_id[resolved.role]
+            side = self.protocol.name_of(resolved.party)
+            note = w.EXPECTATIONS_ROLE_NOTE.format(role=role.name, side=side, ref=self._refs(role.refs))
+            blocks.append(Paragraph(text=note))
+        if not lists:
+            return self.search(f"{rest} expect")
+        blocks += [self._quote(c) for c in lists]
+        reverse: Party = "officer" if resolved.party == "councillor" else "councillor"
+        choices = [Choice(label=self._expect_title(reverse), value=command_value(f"expectations {reverse}"))]
+        if self.protocol.procedures:
+            choices.append(Choice(label=w.PROCEDURE_TITLE, value=command_value("procedure")))
+        return self._reply(self._expect_title(resolved.party), blocks, choices)
+
+    def principles(self, rest: str = "") -> Reply:
+        found = [c for c in self.protocol.clauses if c.principles]
+        if found:
+            return self._reply(w.PRINCIPLES_TITLE, [self._quote(c) for c in found], self._expectation_choices())
+        blocks: list[Block] = [Paragraph(text=self._fill(w.PRINCIPLES_MISSING))]
+        blocks += [self._quote_hit(h) for h in self.searcher.search(w.PRINCIPLES_NEAREST_QUERY, limit=3)]
+        return self._reply(w.PRINCIPLES_TITLE, blocks, self._expectation_choices())
+
+    def procedure(self, rest: str) -> Reply:
+        p = self.protocol
+        resolved = resolve(rest, p) if rest else None
+        if rest and resolved is None:
+            return self._unknown_who(rest, "procedure")
+        raised_by = resolved.party if resolved else None
+        blocks: list[Block] = self._typo(resolved, rest) if resolved else []
+        if not p.procedures:
+            sides: list[Party] = [raised_by] if raised_by else ["officer", "councillor"]
+            who = " and ".join(p.name_of(s) for s in sides)
+            blocks.append(Paragraph(text=self._fill(w.PROCEDURE_MISSING, who=who)))
+            blocks += [self._quote(c) for side in sides for c in self._expectation_lists(side)]
+            return self._reply(w.PROCEDURE_TITLE, blocks, self._expectation_choices())
+        chosen = [pr for pr in p.procedures if raised_by is None or pr.raised_by == raised_by]
+        if not chosen:
+            blocks.append(Paragraph(text=self._fill(w.PROCEDURE_MISSING_SIDE, who=p.name_of(raised_by or "officer"))))
+            chosen = list(p.procedures)
+        blocks += self._quote_refs([pr.ref for pr in chosen])
+        title = w.PROCEDURE_TITLE
+        if len(chosen) == 1:
+            heading = p.clause_by_key[chosen[0].ref].heading
+            title = w.PROCEDURE_FOR_TITLE.format(heading=heading) if heading else title
+        choices = [
+            Choice(label=p.clause_by_key[pr.ref].heading or pr.ref, value=command_value(f"procedure {pr.raised_by}"))
+            for pr in p.procedures
+            if pr not in chosen
+        ]
+        return self._reply(title, blocks, choices)
+
+    def section(self, rest: str) -> Reply:
+        p = self.protocol
+        if not rest:
+            example = p.clauses[-1].ref
+            return self._reply(w.SECTION_TITLE.format(ref="?"), [Paragraph(text=w.SECTION_ASK.format(example=example))],
+                               self._section_choices(), cite=False)
+        match = _REF.match(rest)
+        ref = match.group(1) if match else rest.strip()
+        found = p.clauses_at(ref) or [c for c in p.clauses if c.ref.lower() == ref.lower()]
+        if found:
+            section = next((s for s in p.sections if s.ref == ref), None)
+            title = f"{w.SECTION_TITLE.format(ref=found[0].ref)}" + (f" {section.heading}" if section and section.heading else "")
+            return self._reply(title, [self._quote(c) for c in found], self._neighbour_choices(found))
+        blocks: list[Block] = [Paragraph(text=self._fill(w.SECTION_MISSING, ref=ref))]
+        near = self._nearest_refs(ref)
+        if near:
+            blocks.append(Paragraph(text=w.SECTION_NEAREST.format(refs=", ".join(near))))
+        choices = [Choice(label=w.CHOICE_SECTION.format(ref=r), value=command_value(f"section {r}")) for r in near]
+        return self._reply(w.SECTION_TITLE.format(ref=ref), blocks, choices or self._section_choices(), cite=False)
+
+    def search(self, rest: str) -> Reply:
+        if not rest:
+            return self._reply(w.SEARCH_TITLE, [Paragraph(text=w.SEARCH_ASK.format(example=w.QUESTION_EXAMPLE))],
+                               self._expectation_choices(), cite=False)
+        hits = self.searcher.search(rest, limit=3)
+        if not hits:
+            blocks: list[Block] = [Paragraph(text=self._fill(w.SEARCH_NONE))]
+            choices = [Choice(label=c.example, value=command_value(c.example)) for c in w.COMMANDS[:4]]
+            return self._reply(w.SEARCH_TITLE, blocks, choices, cite=False)
+        choices = [Choice(label=w.CHOICE_SECTION.format(ref=h.passage.ref), value=command_value(f"section {h.passage.ref}"))
+                   for h in _distinct_refs(hits)]
+        return self._reply(w.SEARCH_TITLE, [self._quote_hit(h) for h in hits], choices)
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _reply(self, title: str, blocks: list[Block], choices: list[Choice], cite: bool = True) -> Reply:
+        p = self.protocol
+        return Reply(council=p.id, council_name=p.council, title=title, blocks=blocks, choices=choices,
+                     source=p.citation if cite else "")
+
+    def _fill(self, template: str, **values: str) -> str:
+        p = self.protocol
+        return template.format(council=p.council, Officers=p.name_of("officer"),
+                               Councillors=p.name_of("councillor"), **values)
+
+    def _expect_title(self, who: Party) -> str:
+        whom: Party = "officer" if who == "councillor" else "councillor"
+        return w.EXPECTATIONS_TITLE.format(who=self.protocol.name_of(who), whom=self.protocol.name_of(whom))
+
+    def _expectation_lists(self, who: Party) -> list[Clause]:
+        return [c for c in self.protocol.clauses if c.expect and c.expect.who == who]
+
+    def _expectation_choices(self) -> list[Choice]:
+        return [Choice(label=self._expect_title(side), value=command_value(f"expectations {side}"))
+                for side in ("officer", "councillor")]
+
+    def _role_choices(self) -> list[Choice]:
+        return [Choice(label=r.name, value=command_value(f"roles {r.id}")) for r in self.protocol.roles]
+
+    def _section_choices(self) -> list[Choice]:
+        return [Choice(label=w.CHOICE_SECTION.format(ref=s.ref) + (f" {s.heading}" if s.heading else ""),
+                       value=command_value(f"section {s.ref}")) for s in self.protocol.sections]
+
+    def _neighbour_choices(self, shown: list[Clause]) -> list[Choice]:
+        sections = self.protocol.sections
+        current = self.protocol.section_of(shown[-1])
+        index = sections.index(current)
+        near = [s for s in (sections[index - 1] if index else None,
+                            sections[index + 1] if index + 1 < len(sections) else None) if s]
+        return [Choice(label=w.CHOICE_SECTION.format(ref=s.ref) + (f" {s.heading}" if s.heading else ""),
+                       value=command_value(f"section {s.ref}")) for s in near]
+
+    def _nearest_refs(self, ref: str) -> list[str]:
+        refs = list(dict.fromkeys(c.ref for c in self.protocol.clauses))
+        parent = ref
+        while "." in parent:
+            parent = parent.rsplit(".", 1)[0]
+            near = [r for r in refs if r == parent or r.startswith(parent + ".")]
+            if near:
+                return near[:6]
+        return [s.ref for s in self.protocol.sections]
+
+    def _quote(self, clause: Clause) -> Quote:
+        return Quote(ref=clause.ref, heading=clause.heading, paragraphs=list(clause.text), items=list(clause.items))
+
+    def _quote_refs(self, refs: list[str]) -> list[Block]:
+        seen: list[Clause] = []
+        for ref in refs:
+            seen += [c for c in self.protocol.clauses if c.ref == ref and c not in seen]
+        return [self._quote(c) for c in seen]
+
+    def _quote_hit(self, hit: Hit) -> Quote:
+        passage = hit.passage
+        return Quote(ref=passage.ref, heading=passage.heading or None, paragraphs=list(passage.paragraphs),
+                     items=list(passage.items))
+
+    def _refs(self, refs: list[str]) -> str:
+        return ", ".join(Quote(ref=r).label for r in dict.fromkeys(refs))
+
+    def _typo(self, resolved: Resolved, typed: str) -> list[Block]:
+        if resolved.corrected_from:
+            return [Paragraph(text=w.TYPO_NOTE.format(meant=resolved.asked, typed=resolved.corrected_from))]
+        return []
+
+    def _unknown_who(self, word: str, command: str) -> Reply:
+        options = ", ".join(party_words()[:5])
+        blocks: list[Block] = [Paragraph(text=w.UNKNOWN_WHO.format(word=word[:60], options=options))]
+        if command == "roles":
+            choices = self._role_choices()
+        elif command == "procedure":
+            choices = [Choice(label=f"procedure {s}", value=command_value(f"procedure {s}"))
+                       for s in ("employee", "member")]
+        else:
+            choices = self._expectation_choices()
+        return self._reply(w.HELP_TITLE, blocks, choices, cite=False)
+
+    @staticmethod
+    def _with_note(reply: Reply, note: str) -> Reply:
+        return reply.model_copy(update={"blocks": [Paragraph(text=note), *reply.blocks]})
+
+
+def _distinct_refs(hits: list[Hit]) -> list[Hit]:
+    seen: set[str] = set()
+    out = []
+    for hit in hits:
+        if hit.passage.ref not in seen:
+            seen.add(hit.passage.ref)
+            out.append(hit)
+    return out
+
+
+_ALIASES: dict[str, Handler] = {
+    "help": Lookup.help, "commands": Lookup.help,
+    "roles": Lookup.roles, "role": Lookup.roles,
+    "expectations": Lookup.expectations, "expectation": Lookup.expectations, "expect": Lookup.expectations,
+    "principles": Lookup.principles, "principle": Lookup.principles,
+    "procedure": Lookup.procedure, "procedures": Lookup.procedure,
+    "section": Lookup.section, "clause": Lookup.section, "sections": Lookup.section,
+    "about": Lookup.about, "version": Lookup.about,
+    "search": Lookup.search, "find": Lookup.search,
+}
+_COMMAND_SPELLER = Speller(name for name in _ALIASES if len(name) >= 4)

@@ -1,0 +1,80 @@
+"""Settings from the environment and an optional ``.env`` file, checked once at start-up.
+
+A missing or malformed setting is one clear line naming it (never its value when it is a secret),
+raised as :class:`SettingsError` and printed by the boundary.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import SettingsError
+
+DEFAULT_PORT = 3978
+
+
+@dataclass(frozen=True)
+class Settings:
+    council: str | None = None
+    protocol_dirs: tuple[Path, ...] = ()
+    contacts: Path | None = None
+    database_url: str | None = None
+    port: int = DEFAULT_PORT
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
+        """Read settings; real environment variables win over the ``.env`` file."""
+        values: dict[str, str] = dict(read_dotenv(dotenv)) if dotenv else {}
+        values.update(os.environ if environ is None else environ)
+
+        def get(name: str) -> str | None:
+            value = values.get(name, "").strip()
+            return value or None
+
+        dirs = tuple(Path(p).expanduser() for p in (get("CHATOPS_PROTOCOL_DIR") or "").split(os.pathsep) if p)
+        for directory in dirs:
+            if not directory.is_dir():
+                raise SettingsError(f"CHATOPS_PROTOCOL_DIR: {directory} is not a folder")
+        contacts = get("CHATOPS_CONTACTS")
+        if contacts and not Path(contacts).expanduser().is_file():
+            raise SettingsError(f"CHATOPS_CONTACTS: {contacts} is not a file")
+        port_text = get("PORT")
+        port = DEFAULT_PORT
+        if port_text is not None:
+            if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+                raise SettingsError("PORT must be a whole number from 1 to 65535")
+            port = int(port_text)
+        return cls(
+            council=get("CHATOPS_COUNCIL"),
+            protocol_dirs=dirs,
+            contacts=Path(contacts).expanduser() if contacts else None,
+            database_url=get("CHATOPS_DATABASE_URL"),
+            port=port,
+        )
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """``KEY=value`` lines; ``#`` comments, ``export`` prefixes and surrounding quotes allowed."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f".env: cannot read {path} ({type(exc).__name__})") from None
+    values = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").strip()
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise SettingsError(f"{path}:{number}: expected KEY=value")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
