@@ -1,0 +1,101 @@
+"""The ``chatops`` command as a new user and a council's IT person would run it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import COUNCILS, DATA, run_cli
+
+
+@pytest.mark.parametrize("council", COUNCILS)
+def test_command_json_is_the_reply(council: str) -> None:
+    result = run_cli("command", "expectations officer", "--council", council, "--json")
+    assert result.returncode == 0, result.stderr
+    reply = json.loads(result.stdout)
+    assert reply["council"] == council and reply["council_name"]
+    assert reply["blocks"][0]["kind"] == "quote" and reply["blocks"][0]["items"]
+    assert reply["choices"][0]["value"] == "/protocol expectations councillor"
+    assert reply["council_name"] in reply["text"]
+
+
+def test_default_council_and_chatops_council() -> None:
+    assert "Llangunnor Community Council" in run_cli("command", "about").stdout
+    out = run_cli("command", "about", env={"CHATOPS_COUNCIL": "telford-and-wrekin"}).stdout
+    assert "Telford and Wrekin Borough Council" in out
+
+
+def test_search_json_contract() -> None:
+    result = run_cli("search", "can a cllr make me change my report?", "--limit", "2", "--json")
+    data = json.loads(result.stdout)
+    assert data["council"] == "llangunnor" and len(data["results"]) == 2
+    first = data["results"][0]
+    assert set(first) == {"ref", "heading", "text", "score"} and first["ref"] == "2.4"
+    assert data["results"][0]["score"] >= data["results"][1]["score"]
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("command", "help", "--council", "nowhere"), "unknown council 'nowhere'; known councils: llangunnor"),
+    (("search", "x", "--limit", "0"), "--limit"),
+    (("search", "x", "--limit", "many"), "--limit"),
+])
+def test_bad_input_is_one_clear_line(args: tuple[str, ...], words: str) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert words in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("env", "words"), [
+    ({"PORT": "eighty"}, "PORT must be a whole number"),
+    ({"CHATOPS_PROTOCOL_DIR": "/no/such/folder"}, "CHATOPS_PROTOCOL_DIR"),
+    ({"CHATOPS_COUNCIL": "atlantis"}, "unknown council 'atlantis'"),
+])
+def test_bad_settings_are_one_line_naming_the_setting(env: dict[str, str], words: str) -> None:
+    result = run_cli("command", "help", env=env)
+    assert result.returncode == 2
+    assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_dotenv_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("# settings\nexport CHATOPS_COUNCIL='telford-and-wrekin'\n", encoding="utf-8")
+    assert "Telford and Wrekin" in run_cli("command", "about", cwd=tmp_path).stdout
+
+
+def test_validate_shipped_and_broken_files(tmp_path: Path) -> None:
+    good = run_cli("validate")
+    assert good.returncode == 0 and good.stdout.count("ok ") == 2
+    broken = tmp_path / "broken.yaml"
+    broken.write_text((DATA / "llangunnor.yaml").read_text(encoding="utf-8").replace("ref: \"2.2.4\"", "reff: x"),
+                      encoding="utf-8")
+    result = run_cli("validate", str(broken), str(DATA / "telford-and-wrekin.yaml"), str(tmp_path / "missing.yaml"))
+    assert result.returncode == 1
+    problems = [line for line in result.stdout.splitlines() if not line.startswith("ok ")]
+    assert problems and all(line.split(":")[1].isdigit() for line in problems)
+    assert any(line.startswith(f"{broken}:") and "reff" in line for line in problems)
+
+
+def test_a_broken_council_file_does_not_stop_other_councils(tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_text("council: [\n", encoding="utf-8")
+    env = {"CHATOPS_PROTOCOL_DIR": str(tmp_path)}
+    assert run_cli("command", "about", env=env).returncode == 0
+    result = run_cli("command", "about", "--council", "broken", env=env)
+    assert result.returncode == 1 and "broken.yaml:" in result.stderr
+
+
+def test_console_reads_a_scripted_conversation_from_a_pipe() -> None:
+    script = "/protocol expectations officer\n1\n/council telford-and-wrekin\n/protocol section 4.2\nquit\nnever read\n"
+    result = run_cli("console", stdin=script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "What Officers can expect from Councillors" in out and "[1] What Councillors can expect from Officers" in out
+    assert out.index("· What Councillors can expect from Officers\n") < out.index("Telford and Wrekin")
+    assert "§4.2 Procedure for members" in out
+
+
+def test_python_dash_m_and_help() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for action in ("console", "command", "search", "validate"):
+        assert action in result.stdout
