@@ -49,14 +49,18 @@ class Result:
     misses: list[str] | None = None
 
     def row(self) -> str:
-        return (f"{self.name:<16} top-1 {self.top1:>2}/{self.total} = {self.top1 / self.total:6.1%}   "
-                f"top-3 {self.top3:>2}/{self.total} = {self.top3 / self.total:6.1%}")
+        return (
+            f"{self.name:<16} top-1 {self.top1:>2}/{self.total} = {self.top1 / self.total:6.1%}   "
+            f"top-3 {self.top3:>2}/{self.total} = {self.top3 / self.total:6.1%}"
+        )
 
 
 def _hit(passage: Passage, answer: dict[str, str]) -> bool:
-    return (passage.ref == str(answer["ref"])
-            and answer.get("text", "").lower() in passage.text.lower()
-            and answer.get("heading", "").lower() in passage.heading.lower())
+    return (
+        passage.ref == str(answer["ref"])
+        and answer.get("text", "").lower() in passage.text.lower()
+        and answer.get("heading", "").lower() in passage.heading.lower()
+    )
 
 
 def evaluate(library: Library | None = None, path: Path = QUESTIONS) -> tuple[Result, Result]:

@@ -39,5 +39,6 @@ class Bot:
         except Exception as exc:  # the boundary: never a traceback to a person
             log.error("could not answer: unexpected %s", type(exc).__name__)
         council = turn.council or "unknown"
-        return Reply(council=council, council_name=council, title=w.HELP_TITLE,
-                     blocks=[Paragraph(text=w.SOMETHING_WRONG)])
+        return Reply(
+            council=council, council_name=council, title=w.HELP_TITLE, blocks=[Paragraph(text=w.SOMETHING_WRONG)]
+        )

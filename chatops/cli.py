@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -85,10 +86,8 @@ def _console(args: argparse.Namespace, library: Library) -> int:
             reconfigure(errors="replace")
     interactive = sys.stdin.isatty()
     if interactive:
-        try:
+        with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (line editing and history at the prompt)
-        except ImportError:
-            pass
     asyncio.run(console.run(Bot(library), args.council, sys.stdin, sys.stdout, interactive))
     return 0
 
@@ -108,8 +107,9 @@ def _search(args: argparse.Namespace, library: Library) -> int:
     council = library.resolve(args.council)
     hits = library.lookup(council).searcher.search(" ".join(args.text), limit=args.limit)
     if args.json:
-        results = [{"ref": h.passage.ref, "heading": h.passage.heading, "text": h.passage.text, "score": h.score}
-                   for h in hits]
+        results = [
+            {"ref": h.passage.ref, "heading": h.passage.heading, "text": h.passage.text, "score": h.score} for h in hits
+        ]
         _print_json({"council": council, "results": results})
         return 0
     print(library.protocol(council).council)

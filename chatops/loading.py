@@ -77,9 +77,9 @@ def check_references(protocol: Protocol) -> list[tuple[Loc, str]]:
             if not (clause.text or clause.items or clause.heading):
                 problems.append((loc, "a clause needs a heading, text or items"))
             if clause.expect and not clause.items:
-                problems.append((loc + ("expect",), "an expectation list needs items"))
+                problems.append(((*loc, "expect"), "an expectation list needs items"))
             if clause.expect and clause.expect.who == clause.expect.from_:
-                problems.append((loc + ("expect",), "'who' and 'from' must be different sides"))
+                problems.append(((*loc, "expect"), "'who' and 'from' must be different sides"))
     refs = {clause.ref for clause in protocol.clauses}
 
     role_ids: set[str] = set()
@@ -95,24 +95,24 @@ def check_references(protocol: Protocol) -> list[tuple[Loc, str]]:
     for p, procedure in enumerate(protocol.procedures):
         ploc: Loc = ("procedures", p)
         if procedure.id in procedure_ids:
-            problems.append((ploc + ("id",), f"procedure {procedure.id!r} appears twice"))
+            problems.append(((*ploc, "id"), f"procedure {procedure.id!r} appears twice"))
         procedure_ids.add(procedure.id)
         if procedure.ref not in refs:
-            problems.append((ploc + ("ref",), f"no clause numbered {procedure.ref!r}"))
+            problems.append(((*ploc, "ref"), f"no clause numbered {procedure.ref!r}"))
         for i, about in enumerate(procedure.about):
             if about not in role_ids:
-                problems.append((ploc + ("about", i), f"no role {about!r} in 'roles'"))
+                problems.append(((*ploc, "about", i), f"no role {about!r} in 'roles'"))
         for i, step in enumerate(procedure.steps):
-            sloc = ploc + ("steps", i)
+            sloc = (*ploc, "steps", i)
             ref = step.ref or procedure.ref
             wording = " ".join(" ".join(c.text + c.items) for c in protocol.clauses if c.ref == ref)
             if ref not in refs:
-                problems.append((sloc + ("ref",), f"no clause numbered {ref!r}"))
+                problems.append(((*sloc, "ref"), f"no clause numbered {ref!r}"))
             elif _squash(step.quote) not in _squash(wording):
-                problems.append((sloc + ("quote",), f"the quote is not word for word in clause {ref}"))
+                problems.append(((*sloc, "quote"), f"the quote is not word for word in clause {ref}"))
             for j, about in enumerate(step.when_about):
                 if about not in procedure.about:
-                    problems.append((sloc + ("when_about", j), f"{about!r} is not in the procedure's 'about'"))
+                    problems.append(((*sloc, "when_about", j), f"{about!r} is not in the procedure's 'about'"))
     return problems
 
 

@@ -98,7 +98,7 @@ class Lookup:
         if resolved.asked != resolved.role:
             blocks.append(Paragraph(text=self._fill(w.ROLE_MISSING, asked=rest, role=role.name)))
         blocks += self._quote_refs(role.refs)
-        reverse = "officer" if role.party == "councillor" else "councillor"
+        reverse: Party = "officer" if role.party == "councillor" else "councillor"
         choices = [
             Choice(label=self._expect_title(role.party), value=command_value(f"expectations {role.party}")),
             Choice(label=self._expect_title(reverse), value=command_value(f"expectations {reverse}")),
@@ -169,14 +169,20 @@ class Lookup:
         p = self.protocol
         if not rest:
             example = p.clauses[-1].ref
-            return self._reply(w.SECTION_TITLE.format(ref="?"), [Paragraph(text=w.SECTION_ASK.format(example=example))],
-                               self._section_choices(), cite=False)
+            return self._reply(
+                w.SECTION_TITLE.format(ref="?"),
+                [Paragraph(text=w.SECTION_ASK.format(example=example))],
+                self._section_choices(),
+                cite=False,
+            )
         match = _REF.match(rest)
         ref = match.group(1) if match else rest.strip()
         found = p.clauses_at(ref) or [c for c in p.clauses if c.ref.lower() == ref.lower()]
         if found:
             section = next((s for s in p.sections if s.ref == ref), None)
-            title = f"{w.SECTION_TITLE.format(ref=found[0].ref)}" + (f" {section.heading}" if section and section.heading else "")
+            title = f"{w.SECTION_TITLE.format(ref=found[0].ref)}" + (
+                f" {section.heading}" if section and section.heading else ""
+            )
             return self._reply(title, [self._quote(c) for c in found], self._neighbour_choices(found))
         blocks: list[Block] = [Paragraph(text=self._fill(w.SECTION_MISSING, ref=ref))]
         near = self._nearest_refs(ref)
@@ -187,27 +193,40 @@ class Lookup:
 
     def search(self, rest: str) -> Reply:
         if not rest:
-            return self._reply(w.SEARCH_TITLE, [Paragraph(text=w.SEARCH_ASK.format(example=w.QUESTION_EXAMPLE))],
-                               self._expectation_choices(), cite=False)
+            return self._reply(
+                w.SEARCH_TITLE,
+                [Paragraph(text=w.SEARCH_ASK.format(example=w.QUESTION_EXAMPLE))],
+                self._expectation_choices(),
+                cite=False,
+            )
         hits = self.searcher.search(rest, limit=3)
         if not hits:
             blocks: list[Block] = [Paragraph(text=self._fill(w.SEARCH_NONE))]
             choices = [Choice(label=c.example, value=command_value(c.example)) for c in w.COMMANDS[:4]]
             return self._reply(w.SEARCH_TITLE, blocks, choices, cite=False)
-        choices = [Choice(label=w.CHOICE_SECTION.format(ref=h.passage.ref), value=command_value(f"section {h.passage.ref}"))
-                   for h in _distinct_refs(hits)]
+        choices = [
+            Choice(label=w.CHOICE_SECTION.format(ref=h.passage.ref), value=command_value(f"section {h.passage.ref}"))
+            for h in _distinct_refs(hits)
+        ]
         return self._reply(w.SEARCH_TITLE, [self._quote_hit(h) for h in hits], choices)
 
     # --- helpers -----------------------------------------------------------------------------
     def _reply(self, title: str, blocks: list[Block], choices: list[Choice], cite: bool = True) -> Reply:
         p = self.protocol
-        return Reply(council=p.id, council_name=p.council, title=title, blocks=blocks, choices=choices,
-                     source=p.citation if cite else "")
+        return Reply(
+            council=p.id,
+            council_name=p.council,
+            title=title,
+            blocks=blocks,
+            choices=choices,
+            source=p.citation if cite else "",
+        )
 
     def _fill(self, template: str, **values: str) -> str:
         p = self.protocol
-        return template.format(council=p.council, Officers=p.name_of("officer"),
-                               Councillors=p.name_of("councillor"), **values)
+        return template.format(
+            council=p.council, Officers=p.name_of("officer"), Councillors=p.name_of("councillor"), **values
+        )
 
     def _expect_title(self, who: Party) -> str:
         whom: Party = "officer" if who == "councillor" else "councillor"
@@ -217,24 +236,42 @@ class Lookup:
         return [c for c in self.protocol.clauses if c.expect and c.expect.who == who]
 
     def _expectation_choices(self) -> list[Choice]:
-        return [Choice(label=self._expect_title(side), value=command_value(f"expectations {side}"))
-                for side in ("officer", "councillor")]
+        return [
+            Choice(label=self._expect_title(side), value=command_value(f"expectations {side}"))
+            for side in ("officer", "councillor")
+        ]
 
     def _role_choices(self) -> list[Choice]:
         return [Choice(label=r.name, value=command_value(f"roles {r.id}")) for r in self.protocol.roles]
 
     def _section_choices(self) -> list[Choice]:
-        return [Choice(label=w.CHOICE_SECTION.format(ref=s.ref) + (f" {s.heading}" if s.heading else ""),
-                       value=command_value(f"section {s.ref}")) for s in self.protocol.sections]
+        return [
+            Choice(
+                label=w.CHOICE_SECTION.format(ref=s.ref) + (f" {s.heading}" if s.heading else ""),
+                value=command_value(f"section {s.ref}"),
+            )
+            for s in self.protocol.sections
+        ]
 
     def _neighbour_choices(self, shown: list[Clause]) -> list[Choice]:
         sections = self.protocol.sections
         current = self.protocol.section_of(shown[-1])
         index = sections.index(current)
-        near = [s for s in (sections[index - 1] if index else None,
-                            sections[index + 1] if index + 1 < len(sections) else None) if s]
-        return [Choice(label=w.CHOICE_SECTION.format(ref=s.ref) + (f" {s.heading}" if s.heading else ""),
-                       value=command_value(f"section {s.ref}")) for s in near]
+        near = [
+            s
+            for s in (
+                sections[index - 1] if index else None,
+                sections[index + 1] if index + 1 < len(sections) else None,
+            )
+            if s
+        ]
+        return [
+            Choice(
+                label=w.CHOICE_SECTION.format(ref=s.ref) + (f" {s.heading}" if s.heading else ""),
+                value=command_value(f"section {s.ref}"),
+            )
+            for s in near
+        ]
 
     def _nearest_refs(self, ref: str) -> list[str]:
         refs = list(dict.fromkeys(c.ref for c in self.protocol.clauses))
@@ -257,8 +294,12 @@ class Lookup:
 
     def _quote_hit(self, hit: Hit) -> Quote:
         passage = hit.passage
-        return Quote(ref=passage.ref, heading=passage.heading or None, paragraphs=list(passage.paragraphs),
-                     items=list(passage.items))
+        return Quote(
+            ref=passage.ref,
+            heading=passage.heading or None,
+            paragraphs=list(passage.paragraphs),
+            items=list(passage.items),
+        )
 
     def _refs(self, refs: list[str]) -> str:
         return ", ".join(Quote(ref=r).label for r in dict.fromkeys(refs))
@@ -274,8 +315,9 @@ class Lookup:
         if command == "roles":
             choices = self._role_choices()
         elif command == "procedure":
-            choices = [Choice(label=f"procedure {s}", value=command_value(f"procedure {s}"))
-                       for s in ("employee", "member")]
+            choices = [
+                Choice(label=f"procedure {s}", value=command_value(f"procedure {s}")) for s in ("employee", "member")
+            ]
         else:
             choices = self._expectation_choices()
         return self._reply(w.HELP_TITLE, blocks, choices, cite=False)
@@ -296,13 +338,23 @@ def _distinct_refs(hits: list[Hit]) -> list[Hit]:
 
 
 _ALIASES: dict[str, Handler] = {
-    "help": Lookup.help, "commands": Lookup.help,
-    "roles": Lookup.roles, "role": Lookup.roles,
-    "expectations": Lookup.expectations, "expectation": Lookup.expectations, "expect": Lookup.expectations,
-    "principles": Lookup.principles, "principle": Lookup.principles,
-    "procedure": Lookup.procedure, "procedures": Lookup.procedure,
-    "section": Lookup.section, "clause": Lookup.section, "sections": Lookup.section,
-    "about": Lookup.about, "version": Lookup.about,
-    "search": Lookup.search, "find": Lookup.search,
+    "help": Lookup.help,
+    "commands": Lookup.help,
+    "roles": Lookup.roles,
+    "role": Lookup.roles,
+    "expectations": Lookup.expectations,
+    "expectation": Lookup.expectations,
+    "expect": Lookup.expectations,
+    "principles": Lookup.principles,
+    "principle": Lookup.principles,
+    "procedure": Lookup.procedure,
+    "procedures": Lookup.procedure,
+    "section": Lookup.section,
+    "clause": Lookup.section,
+    "sections": Lookup.section,
+    "about": Lookup.about,
+    "version": Lookup.about,
+    "search": Lookup.search,
+    "find": Lookup.search,
 }
 _COMMAND_SPELLER = Speller(name for name in _ALIASES if len(name) >= 4)

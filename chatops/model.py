@@ -44,7 +44,9 @@ class Expectation(_Model):
 class Clause(_Model):
     """One numbered part of the document: paragraphs, a list, or both, under its own reference."""
 
-    ref: Ref = Field(description="The document's own number, e.g. '2.2.4'; an un-numbered part takes its enclosing number.")
+    ref: Ref = Field(
+        description="The document's own number, e.g. '2.2.4'; an un-numbered part takes its enclosing number."
+    )
     id: Slug | None = Field(None, description="Unique key when two clauses share a ref (defaults to the ref).")
     heading: Text | None = None
     text: list[Text] = Field(default_factory=list, description="Paragraphs, word for word.")

@@ -8,10 +8,11 @@ role vocabulary, spelling slips) and a nudge for "who can expect what from whom"
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .model import Clause, Party, Protocol
@@ -49,29 +50,28 @@ class Hit:
 def passages(protocol: Protocol) -> list[Passage]:
     out: list[Passage] = []
     for section in protocol.sections:
-        section_heading = section.heading or ""
         for clause in section.clauses:
-            expect = (clause.expect.who, clause.expect.from_) if clause.expect else None
-            heading = clause.heading or ""
+            out += _clause_passages(clause, section.heading or "")
+    return out
 
-            def add(
-                paragraphs: list[str], items: list[str], heading: str = heading, clause: Clause = clause
-            ) -> None:
-                out.append(
-                    Passage(clause.ref, clause.key, heading, tuple(paragraphs), tuple(items), section_heading, expect)
-                )
 
-            if clause.items and len(" ".join(clause.text + clause.items)) <= SHORT_LIST:
-                add(clause.text, clause.items)
-                continue
-            lead_in = ""
-            for i, paragraph in enumerate(clause.text):
-                if clause.items and i == len(clause.text) - 1:
-                    lead_in = paragraph  # introduces the list; its items carry it as their heading
-                else:
-                    add([paragraph], [])
-            for item in clause.items:
-                add([], [item], heading=" ".join(filter(None, (heading, lead_in))))
+def _clause_passages(clause: Clause, section_heading: str) -> list[Passage]:
+    expect = (clause.expect.who, clause.expect.from_) if clause.expect else None
+
+    def passage(paragraphs: list[str], items: list[str], heading: str = clause.heading or "") -> Passage:
+        return Passage(clause.ref, clause.key, heading, tuple(paragraphs), tuple(items), section_heading, expect)
+
+    if clause.items and len(" ".join(clause.text + clause.items)) <= SHORT_LIST:
+        return [passage(clause.text, clause.items)]
+    out = []
+    lead_in = ""
+    for i, paragraph in enumerate(clause.text):
+        if clause.items and i == len(clause.text) - 1:
+            lead_in = paragraph  # introduces the list; its items carry it as their heading
+        else:
+            out.append(passage([paragraph], []))
+    heading = " ".join(filter(None, (clause.heading, lead_in)))
+    out += [passage([], [item], heading) for item in clause.items]
     return out
 
 
@@ -116,7 +116,9 @@ _CONCEPT_OF: dict[str, set[str]] = {}
 for _typed, _written in CONCEPTS:
     for _word in _typed.split():
         _CONCEPT_OF.setdefault(_word, set()).update(stem(w) for w in _written.split())
-_PARTY_OF: dict[str, list[str]] = {role: [stem(w) for w in expansion.split()] for role, expansion in PARTY_STEMS.items()}
+_PARTY_OF: dict[str, list[str]] = {
+    role: [stem(w) for w in expansion.split()] for role, expansion in PARTY_STEMS.items()
+}
 _REWRITES = [(re.compile(pattern, re.IGNORECASE), meaning) for pattern, meaning in REWRITES]
 _EXPECT_WORDS = frozenset({"expect", "expects", "expected", "expectation", "expectations", "entitled"})
 
@@ -210,7 +212,7 @@ class Searcher:
 
 
 def _pairs(terms: list[str]) -> list[tuple[str, str]]:
-    return list(zip(terms, terms[1:], strict=False))
+    return list(itertools.pairwise(terms))
 
 
 def _single_role(word: str) -> str | None:

@@ -9,53 +9,91 @@ from __future__ import annotations
 
 CONCEPTS: list[tuple[str, str]] = [
     # (words people type, words protocols use)
-    ("campaign campaigning canvass canvassing leaflet leaflets electioneering election elections partisan "
-     "party parties politics", "party political nature group neutrality impartiality"),
-    ("bully bullying bullied harass harassed harassment intimidate intimidated intimidating shout shouted "
-     "shouting threaten threatened threatening abuse abusive aggressive hostile belittle undermine "
-     "undermined pressured pressure pressuring pressurised pressurising lean force forced",
-     "bullied bullying undue pressure pressurise"),
-    ("change changing alter altering amend rewrite reword overrule contrary disagree",
-     "contrary recommendation pressurise professional view"),
-    ("report reports recommendation recommendations advice advise", "report reports recommendation advice professional"),
-    ("punish punished punishment retaliate retaliation victimise victimised victimize victimized blame "
-     "blamed revenge", "victimise discharging responsibilities"),
-    ("rude rudeness disrespect disrespectful insult insulting swear swearing impolite polite manners courteous "
-     "respectful", "respect courtesy dignity"),
-    ("confidential secret secrets leak leaked leaking gossip gossiping private discreet discretion",
-     "confidentiality"),
-    ("friend friends friendship friendly dating date romantic romance affair close familiar mates pally social "
-     "socialise", "close personal relationships familiarity"),
-    ("favour favours favouritism favourite favoritism favorite preferential bias biased partial unfair",
-     "preferential treatment special relationships favours"),
-    ("reply replies respond responding response answer answering ignore ignored ignoring slow quickly fast "
-     "chase chasing email emails calls", "timely response enquiries"),
+    (
+        "campaign campaigning canvass canvassing leaflet leaflets electioneering election elections partisan "
+        "party parties politics",
+        "party political nature group neutrality impartiality",
+    ),
+    (
+        "bully bullying bullied harass harassed harassment intimidate intimidated intimidating shout shouted "
+        "shouting threaten threatened threatening abuse abusive aggressive hostile belittle undermine "
+        "undermined pressured pressure pressuring pressurised pressurising lean force forced",
+        "bullied bullying undue pressure pressurise",
+    ),
+    (
+        "change changing alter altering amend rewrite reword overrule contrary disagree",
+        "contrary recommendation pressurise professional view",
+    ),
+    (
+        "report reports recommendation recommendations advice advise",
+        "report reports recommendation advice professional",
+    ),
+    (
+        "punish punished punishment retaliate retaliation victimise victimised victimize victimized blame "
+        "blamed revenge",
+        "victimise discharging responsibilities",
+    ),
+    (
+        "rude rudeness disrespect disrespectful insult insulting swear swearing impolite polite manners courteous "
+        "respectful",
+        "respect courtesy dignity",
+    ),
+    ("confidential secret secrets leak leaked leaking gossip gossiping private discreet discretion", "confidentiality"),
+    (
+        "friend friends friendship friendly dating date romantic romance affair close familiar mates pally social "
+        "socialise",
+        "close personal relationships familiarity",
+    ),
+    (
+        "favour favours favouritism favourite favoritism favorite preferential bias biased partial unfair",
+        "preferential treatment special relationships favours",
+    ),
+    (
+        "reply replies respond responding response answer answering ignore ignored ignoring slow quickly fast "
+        "chase chasing email emails calls",
+        "timely response enquiries",
+    ),
     ("information info update updates briefing briefings brief informed", "information regular date"),
     ("training train course courses learn learning induction", "training development"),
-    ("gain benefit business gift gifts perk perks advantage brother sister family relative "
-     "relatives planning contract", "personal interests advance improperly others"),
+    (
+        "gain benefit business gift gifts perk perks advantage brother sister family relative "
+        "relatives planning contract",
+        "personal interests advance improperly others",
+    ),
     ("code conduct rules ethics ethical standards", "code conduct"),
     ("follow obey abide adhere stick breach breaches breaking", "comply"),
-    ("manage managing management interfere interfering interference meddle meddling micromanage "
-     "micromanaging operational run running office", "day management running involve"),
-    ("neutral neutrality impartial impartiality independent apolitical unbiased",
-     "political neutrality impartiality views"),
-    ("complain complaint complaints grievance grievances dissatisfied unhappy concern concerns worried "
-     "wrong broke broken", "grievance complaint dissatisfied concern wrong break"),
+    (
+        "manage managing management interfere interfering interference meddle meddling micromanage "
+        "micromanaging operational run running office",
+        "day management running involve",
+    ),
+    (
+        "neutral neutrality impartial impartiality independent apolitical unbiased",
+        "political neutrality impartiality views",
+    ),
+    (
+        "complain complaint complaints grievance grievances dissatisfied unhappy concern concerns worried "
+        "wrong broke broken",
+        "grievance complaint dissatisfied concern wrong break",
+    ),
     ("problem problems issue matter matters", "issues matter"),
     ("go goes turn contact escalate escalating approach", "approach raised recourse"),
     ("discipline disciplinary disciplined sack sacked fire fired dismiss dismissal", "disciplinary procedure"),
     ("whistleblow whistleblowing whistleblower report wrongdoing", "confidential reporting"),
-    ("responsibility responsibilities responsible duty duties job role roles remit",
-     "responsibility responsibilities role main areas"),
+    (
+        "responsibility responsibilities responsible duty duties job role roles remit",
+        "responsibility responsibilities role main areas",
+    ),
     ("accountable answer", "responsible"),
     ("work employ employer", "responsible council"),
     ("legal law legally statutory", "law statutory"),
     ("personal private life home health", "personal issues"),
     ("leadership lead leading direction steer", "leadership direction"),
     ("trust trusting", "trust"),
-    ("junior vulnerable seniority senior unreasonable demands demand demanding requests request",
-     "reasonable requests seniority vulnerability junior"),
+    (
+        "junior vulnerable seniority senior unreasonable demands demand demanding requests request",
+        "reasonable requests seniority vulnerability junior",
+    ),
     ("formal informal formality", "informality"),
     ("override overrides supersede law laws legislation", "legislation context codes"),
     ("sorted resolved resolve fix settle", "resolved informally"),

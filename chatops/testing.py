@@ -1,8 +1,8 @@
 """Test fakes shipped with the package, so tests read like a conversation::
 
-    chat = Chat(council="llangunnor")
-    reply = await chat.say("/protocol roles member")
-    reply = await chat.choose("What Councillors can expect from Officers")
+chat = Chat(council="llangunnor")
+reply = await chat.say("/protocol roles member")
+reply = await chat.choose("What Councillors can expect from Officers")
 """
 
 from __future__ import annotations

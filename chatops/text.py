@@ -16,21 +16,21 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _stemmer = snowballstemmer.stemmer("english")
 
 STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had
-    has have having he her here hers herself him himself his how i if in into is it its itself just
-    me more most my myself no nor not of off on once only or other our ours ourselves out over own
-    same she should so some such than that the their theirs them themselves then there these they
-    this those through to too under until up very was we were what when where which while who whom
-    why will with would you your yours yourself yourselves etc e g""".split()
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just me more most
+    my myself no nor not of off on once only or other our ours ourselves out over own same she should so
+    some such than that the their theirs them themselves then there these they this those through to too
+    under until up very was we were what when where which while who whom why will with would you your
+    yours yourself yourselves etc e g""".split()
 )
 
 
 COMMON = frozenset(
     """stuff thing things get got make made tell told ask asked want need keep keeps bring bringing share
-    say said go going help let like know think feel really just also still ok okay please thanks hi hello
-    allowed allow way lot lots much many kind sort bit time times day days week new old good bad right
-    left sure thing come came take took give gave put see seen look looked use used""".split()
+    say said go going help let like know think feel really just also still ok okay please thanks hi
+    hello allowed allow way lot lots much many kind sort bit time times day days week new old good bad
+    right left sure thing come came take took give gave put see seen look looked use used""".split()
 )
 """Everyday words that are never "corrected" into a protocol word (stuff is not staff)."""
 
@@ -65,15 +65,29 @@ def words(text: str) -> list[str]:
 
 
 _STEM_OVERRIDES = {
-    "informal": "informal", "informally": "informal", "informality": "informal",
-    "responsible": "responsible", "accountable": "responsible",
-    "responsibility": "responsibility", "responsibilities": "responsibility",
+    "informal": "informal",
+    "informally": "informal",
+    "informality": "informal",
+    "responsible": "responsible",
+    "accountable": "responsible",
+    "responsibility": "responsibility",
+    "responsibilities": "responsibility",
 }
 """Where Snowball merges words a protocol keeps apart: informally ≠ information, and being
 responsible to someone ≠ a responsibility ≠ a response."""
 
-_CONTRACTIONS = {"cant": "cannot", "wont": "will not", "dont": "do not", "doesnt": "does not", "isnt": "is not",
-                 "shouldnt": "should not", "mustnt": "must not", "im": "i am", "ive": "i have", "whats": "what is"}
+_CONTRACTIONS = {
+    "cant": "cannot",
+    "wont": "will not",
+    "dont": "do not",
+    "doesnt": "does not",
+    "isnt": "is not",
+    "shouldnt": "should not",
+    "mustnt": "must not",
+    "im": "i am",
+    "ive": "i have",
+    "whats": "what is",
+}
 
 
 @lru_cache(maxsize=8192)

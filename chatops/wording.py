@@ -19,13 +19,20 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("help", "help", "Every command, with an example", "help"),
-    Command("roles", "roles [who]", "Roles and responsibilities: councillor, officer, chair, clerk…", "roles councillor"),
+    Command(
+        "roles", "roles [who]", "Roles and responsibilities: councillor, officer, chair, clerk…", "roles councillor"
+    ),
     Command("expectations", "expectations <who>", "What one side can expect from the other", "expectations officer"),
     Command("principles", "principles", "The protocol's general principles", "principles"),
     Command("procedure", "procedure [employee|member]", "What to do when things go wrong", "procedure employee"),
     Command("section", "section <number>", "One section or clause, word for word", "section 4.2"),
     Command("about", "about", "Which protocol this is: council, adoption, version", "about"),
-    Command("search", "search <words>", "Find the clauses that answer a question", "search can a councillor ask me to campaign?"),
+    Command(
+        "search",
+        "search <words>",
+        "Find the clauses that answer a question",
+        "search can a councillor ask me to campaign?",
+    ),
 )
 QUESTION_EXAMPLE = "can a councillor ask me to campaign?"
 COMMAND_PREFIX = "/protocol"
@@ -53,16 +60,13 @@ ROLE_MISSING = "{council}'s protocol says nothing specific about {asked}. The ne
 ROLE_NOWHERE = "{council}'s protocol does not describe that role."
 
 PRINCIPLES_TITLE = "General principles"
-PRINCIPLES_MISSING = (
-    "{council}'s protocol has no separate section of general principles. The nearest it has:"
-)
+PRINCIPLES_MISSING = "{council}'s protocol has no separate section of general principles. The nearest it has:"
 PRINCIPLES_NEAREST_QUERY = "mutual respect trust relationships treated equally principle"
 
 PROCEDURE_TITLE = "When things go wrong"
 PROCEDURE_FOR_TITLE = "When things go wrong: {heading}"
 PROCEDURE_MISSING = (
-    "{council}'s protocol does not set out a procedure for when things go wrong. "
-    "What it does say {who} can expect:"
+    "{council}'s protocol does not set out a procedure for when things go wrong. What it does say {who} can expect:"
 )
 PROCEDURE_MISSING_SIDE = "{council}'s protocol sets out no procedure for {who}. It has this one:"
 PROCEDURE_CHOOSE = "Which procedure?"
@@ -87,9 +91,7 @@ ABOUT_NOT_GIVEN = "The document gives no adoption date or minute reference."
 
 SEARCH_TITLE = "What the protocol says"
 SEARCH_ASK = "What would you like to find? For example `/protocol search {example}`."
-SEARCH_NONE = (
-    "I couldn't find that in {council}'s protocol. Try other words, or one of these:"
-)
+SEARCH_NONE = "I couldn't find that in {council}'s protocol. Try other words, or one of these:"
 
 UNKNOWN_WHO = "I don't recognise “{word}”. Try one of: {options}."
 TYPO_NOTE = "Showing “{meant}” for “{typed}”."

@@ -19,11 +19,19 @@ def library() -> Library:
     return Library()
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = None,
-            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m chatops`` as a user would, in a clean environment."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("CHATOPS_", "SLACK_", "MICROSOFT_"))}
     base.pop("PORT", None)
     base.update(env or {})
-    return subprocess.run([sys.executable, "-m", "chatops", *args], capture_output=True, text=True,
-                          input=stdin, env=base, cwd=cwd or ROOT, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "chatops", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=base,
+        cwd=cwd or ROOT,
+        timeout=60,
+    )

@@ -36,22 +36,28 @@ def test_search_json_contract() -> None:
     assert data["results"][0]["score"] >= data["results"][1]["score"]
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (("command", "help", "--council", "nowhere"), "unknown council 'nowhere'; known councils: llangunnor"),
-    (("search", "x", "--limit", "0"), "--limit"),
-    (("search", "x", "--limit", "many"), "--limit"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("command", "help", "--council", "nowhere"), "unknown council 'nowhere'; known councils: llangunnor"),
+        (("search", "x", "--limit", "0"), "--limit"),
+        (("search", "x", "--limit", "many"), "--limit"),
+    ],
+)
 def test_bad_input_is_one_clear_line(args: tuple[str, ...], words: str) -> None:
     result = run_cli(*args)
     assert result.returncode == 2
     assert words in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(("env", "words"), [
-    ({"PORT": "eighty"}, "PORT must be a whole number"),
-    ({"CHATOPS_PROTOCOL_DIR": "/no/such/folder"}, "CHATOPS_PROTOCOL_DIR"),
-    ({"CHATOPS_COUNCIL": "atlantis"}, "unknown council 'atlantis'"),
-])
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"PORT": "eighty"}, "PORT must be a whole number"),
+        ({"CHATOPS_PROTOCOL_DIR": "/no/such/folder"}, "CHATOPS_PROTOCOL_DIR"),
+        ({"CHATOPS_COUNCIL": "atlantis"}, "unknown council 'atlantis'"),
+    ],
+)
 def test_bad_settings_are_one_line_naming_the_setting(env: dict[str, str], words: str) -> None:
     result = run_cli("command", "help", env=env)
     assert result.returncode == 2
@@ -67,8 +73,9 @@ def test_validate_shipped_and_broken_files(tmp_path: Path) -> None:
     good = run_cli("validate")
     assert good.returncode == 0 and good.stdout.count("ok ") == 2
     broken = tmp_path / "broken.yaml"
-    broken.write_text((DATA / "llangunnor.yaml").read_text(encoding="utf-8").replace("ref: \"2.2.4\"", "reff: x"),
-                      encoding="utf-8")
+    broken.write_text(
+        (DATA / "llangunnor.yaml").read_text(encoding="utf-8").replace('ref: "2.2.4"', "reff: x"), encoding="utf-8"
+    )
     result = run_cli("validate", str(broken), str(DATA / "telford-and-wrekin.yaml"), str(tmp_path / "missing.yaml"))
     assert result.returncode == 1
     problems = [line for line in result.stdout.splitlines() if not line.startswith("ok ")]

@@ -35,13 +35,17 @@ async def test_expectations_officer_lists_what_officers_can_expect(council: str,
 @pytest.mark.parametrize("word", ["officer", "employee", "staff", "clerk", "Officers", "emplyee", "clrk"])
 async def test_every_officer_word_reaches_the_officer_list(council: str, word: str) -> None:
     reply = await Chat(council).say(f"/protocol expectations {word}")
-    assert reply.quotes and reply.quotes[0].heading and reply.quotes[0].heading.lower().startswith(
-        ("officers can expect", "employees can expect"))
+    assert (
+        reply.quotes
+        and reply.quotes[0].heading
+        and reply.quotes[0].heading.lower().startswith(("officers can expect", "employees can expect"))
+    )
 
 
 @pytest.mark.parametrize("council", COUNCILS)
-@pytest.mark.parametrize("word", ["councillor", "member", "cllr", "chair", "vice-chair", "cabinet", "opposition",
-                                  "councilor", "membr"])
+@pytest.mark.parametrize(
+    "word", ["councillor", "member", "cllr", "chair", "vice-chair", "cabinet", "opposition", "councilor", "membr"]
+)
 async def test_every_councillor_word_reaches_the_councillor_list(council: str, word: str) -> None:
     reply = await Chat(council).say(f"expectations {word}")
     headings = [q.heading or "" for q in reply.quotes]
@@ -85,12 +89,15 @@ async def test_principles_and_their_absence() -> None:
     assert "no separate section of general principles" in reply.as_text() and reply.quotes
 
 
-@pytest.mark.parametrize(("council", "ref", "expected"), [
-    ("telford-and-wrekin", "4.2", ["4.2"]),
-    ("telford-and-wrekin", "3", ["3", "3"]),
-    ("llangunnor", "2.2", ["2.2", "2.2.2", "2.2.3", "2.2.4"]),
-    ("llangunnor", "§2.2.4", ["2.2.4"]),
-])
+@pytest.mark.parametrize(
+    ("council", "ref", "expected"),
+    [
+        ("telford-and-wrekin", "4.2", ["4.2"]),
+        ("telford-and-wrekin", "3", ["3", "3"]),
+        ("llangunnor", "2.2", ["2.2", "2.2.2", "2.2.3", "2.2.4"]),
+        ("llangunnor", "§2.2.4", ["2.2.4"]),
+    ],
+)
 async def test_section_quotes_by_the_documents_numbering(council: str, ref: str, expected: list[str]) -> None:
     reply = await Chat(council).say(f"/protocol section {ref}")
     assert [q.ref for q in reply.quotes] == expected
@@ -132,11 +139,32 @@ async def test_unknown_words_get_a_suggestion() -> None:
     assert "couldn't find that" in nothing.as_text() and nothing.choices
 
 
-@pytest.mark.parametrize("text", [
-    "", "   ", "/protocol", "x" * 10_000, "officer " * 1500, "😀🙈🔥", "مرحبا هل يمكن للعضو", "\u202eofficer\u202c",
-    "\x00\x01\x1b[31mexpectations\x07 officer", "expectations \x00", "section", "section 99.99.99", "section ../../etc",
-    "roles \U0001F600", "?", "procedure 😀", "search", "''", "\\", "{{council}}", "%s %d {0}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "/protocol",
+        "x" * 10_000,
+        "officer " * 1500,
+        "😀🙈🔥",
+        "مرحبا هل يمكن للعضو",
+        "\u202eofficer\u202c",
+        "\x00\x01\x1b[31mexpectations\x07 officer",
+        "expectations \x00",
+        "section",
+        "section 99.99.99",
+        "section ../../etc",
+        "roles \U0001f600",
+        "?",
+        "procedure 😀",
+        "search",
+        "''",
+        "\\",
+        "{{council}}",
+        "%s %d {0}",
+    ],
+)
 @pytest.mark.parametrize("council", COUNCILS)
 async def test_odd_input_gets_a_helpful_reply(text: str, council: str) -> None:
     reply = await Chat(council).say(text)

@@ -78,7 +78,9 @@ def test_document_numbering_and_metadata_are_kept(library: Library) -> None:
     expectation_lists = [c for c in tw.clauses if c.expect]
     assert [c.ref for c in expectation_lists] == ["3", "3"]  # un-numbered parts take the enclosing number
     assert {(c.expect.who, c.expect.from_) for c in expectation_lists if c.expect} == {
-        ("councillor", "officer"), ("officer", "councillor")}
+        ("councillor", "officer"),
+        ("officer", "councillor"),
+    }
 
 
 def test_procedures_exist_only_where_the_document_sets_them_out(library: Library) -> None:
@@ -98,7 +100,8 @@ def test_procedures_exist_only_where_the_document_sets_them_out(library: Library
 def test_roles_cover_the_document_parts(library: Library) -> None:
     assert {"councillor", "chair", "officer", "clerk"} <= set(library.protocol("llangunnor").role_by_id)
     assert {"councillor", "chair", "cabinet", "opposition", "officer", "statutory"} <= set(
-        library.protocol("telford-and-wrekin").role_by_id)
+        library.protocol("telford-and-wrekin").role_by_id
+    )
 
 
 def test_shipped_schema_is_generated_from_the_models() -> None:
@@ -115,21 +118,36 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 @pytest.mark.parametrize(
     ("yaml_text", "line", "words"),
     [
-        ("council: X\ntitle: T\nversion: '1'\nparties: {}\nsections:\n  - ref: '1'\n    clauses:\n      - ref: '1.1'\n"
-         "        wording: oops\n", 9, "wording"),
-        ("council: X\ntitle: T\nversion: '1'\nparties:\n  councillor: {singular: M, plural: Ms}\n"
-         "  officer: {singular: E, plural: Es}\nsections:\n  - ref: '1'\n    clauses:\n      - ref: '1.1'\n"
-         "        text: [hello]\n        expect: {who: councillor, from: boss}\n", 12, "from"),
+        (
+            "council: X\ntitle: T\nversion: '1'\nparties: {}\nsections:\n  - ref: '1'\n    clauses:\n      - ref: '1.1'\n"
+            "        wording: oops\n",
+            9,
+            "wording",
+        ),
+        (
+            "council: X\ntitle: T\nversion: '1'\nparties:\n  councillor: {singular: M, plural: Ms}\n"
+            "  officer: {singular: E, plural: Es}\nsections:\n  - ref: '1'\n    clauses:\n      - ref: '1.1'\n"
+            "        text: [hello]\n        expect: {who: councillor, from: boss}\n",
+            12,
+            "from",
+        ),
         ("council: X\ntitle: [unclosed\n", 3, "not valid YAML"),
-        ("council: X\ntitle: T\nversion: '1'\nparties:\n  councillor: {singular: M, plural: Ms}\n"
-         "  officer: {singular: E, plural: Es}\nsections:\n  - ref: '1'\n    clauses:\n      - ref: '1.1'\n"
-         "        text: [hello]\nroles:\n  - id: officer\n    name: Officers\n    party: officer\n    refs: ['9.9']\n",
-         16, "no clause numbered '9.9'"),
-        ("council: X\ntitle: T\nversion: '1'\nparties:\n  councillor: {singular: M, plural: Ms}\n"
-         "  officer: {singular: E, plural: Es}\nsections:\n  - ref: '1'\n    clauses:\n      - ref: '1.1'\n"
-         "        text: [hello world]\nroles:\n  - {id: officer, name: O, party: officer, refs: ['1.1']}\n"
-         "procedures:\n  - id: p\n    ref: '1.1'\n    raised_by: officer\n    about: [officer]\n    steps:\n"
-         "      - route: informal\n        quote: goodbye\n", 21, "not word for word"),
+        (
+            "council: X\ntitle: T\nversion: '1'\nparties:\n  councillor: {singular: M, plural: Ms}\n"
+            "  officer: {singular: E, plural: Es}\nsections:\n  - ref: '1'\n    clauses:\n      - ref: '1.1'\n"
+            "        text: [hello]\nroles:\n  - id: officer\n    name: Officers\n    party: officer\n    refs: ['9.9']\n",
+            16,
+            "no clause numbered '9.9'",
+        ),
+        (
+            "council: X\ntitle: T\nversion: '1'\nparties:\n  councillor: {singular: M, plural: Ms}\n"
+            "  officer: {singular: E, plural: Es}\nsections:\n  - ref: '1'\n    clauses:\n      - ref: '1.1'\n"
+            "        text: [hello world]\nroles:\n  - {id: officer, name: O, party: officer, refs: ['1.1']}\n"
+            "procedures:\n  - id: p\n    ref: '1.1'\n    raised_by: officer\n    about: [officer]\n    steps:\n"
+            "      - route: informal\n        quote: goodbye\n",
+            21,
+            "not word for word",
+        ),
     ],
 )
 def test_problems_are_reported_as_file_line_what(tmp_path: Path, yaml_text: str, line: int, words: str) -> None:
@@ -142,8 +160,11 @@ def test_problems_are_reported_as_file_line_what(tmp_path: Path, yaml_text: str,
 
 
 def test_protocol_dir_adds_a_council_without_code(tmp_path: Path) -> None:
-    text = (DATA / "llangunnor.yaml").read_text(encoding="utf-8").replace(
-        "council: Llangunnor Community Council", "council: Somewhere Town Council")
+    text = (
+        (DATA / "llangunnor.yaml")
+        .read_text(encoding="utf-8")
+        .replace("council: Llangunnor Community Council", "council: Somewhere Town Council")
+    )
     _write(tmp_path, "somewhere.yaml", text)
     shutil.copy(DATA / "protocol.schema.json", tmp_path)  # non-protocol files are ignored
     _write(tmp_path, "contacts.example.yaml", "not: a protocol\n")

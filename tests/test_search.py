@@ -26,16 +26,19 @@ def test_passages_are_never_a_whole_section(library: Library, council: str) -> N
     for passage in passages(protocol):
         section = protocol.section_of(protocol.clause_by_key[passage.key])
         whole = sum(len(" ".join(c.text + c.items)) for c in section.clauses)
-        assert len(passage.text) < whole or len(section.clauses) == 1 and len(passage.text) <= 1200
+        assert len(passage.text) < whole or (len(section.clauses) == 1 and len(passage.text) <= 1200)
         assert passage.ref
 
 
-@pytest.mark.parametrize(("council", "question", "ref", "words"), [
-    ("llangunnor", "can a cllr make me change my report?", "2.4", "pressurise"),
-    ("llangunnor", "clrk pressured", "3.2", "undue pressure"),
-    ("telford-and-wrekin", "can a councillor ask me to campaign?", "3", "political"),
-    ("telford-and-wrekin", "complaint about the chief exec", "4.2", "Head of Human Resources"),
-])
+@pytest.mark.parametrize(
+    ("council", "question", "ref", "words"),
+    [
+        ("llangunnor", "can a cllr make me change my report?", "2.4", "pressurise"),
+        ("llangunnor", "clrk pressured", "3.2", "undue pressure"),
+        ("telford-and-wrekin", "can a councillor ask me to campaign?", "3", "political"),
+        ("telford-and-wrekin", "complaint about the chief exec", "4.2", "Head of Human Resources"),
+    ],
+)
 def test_questions_from_the_issue(library: Library, council: str, question: str, ref: str, words: str) -> None:
     hits = library.lookup(council).searcher.search(question, limit=3)
     assert hits[0].passage.ref == ref and words in hits[0].passage.text
