@@ -40,7 +40,8 @@ def clean(text: str) -> tuple[str, bool]:
 
     Returns the cleaned text and whether it had to be shortened.
     """
-    text = unicodedata.normalize("NFKC", text)
+    cut = len(text) > MAX_INPUT * 2
+    text = unicodedata.normalize("NFKC", text[: MAX_INPUT * 2])
     text = "".join(
         " " if ch in "\t\n\r\x0b\x0c" else ch
         for ch in text
@@ -49,7 +50,7 @@ def clean(text: str) -> tuple[str, bool]:
     text = " ".join(text.split())
     if len(text) > MAX_INPUT:
         return text[:MAX_INPUT].rsplit(" ", 1)[0], True
-    return text, False
+    return text, cut
 
 
 def words(text: str) -> list[str]:
@@ -120,7 +121,7 @@ def distance(a: str, b: str, limit: int = 2) -> int:
 
 def allowed_typos(word: str) -> int:
     """How many slips a word of this length may carry and still be recognised."""
-    return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
+    return 0 if len(word) < 4 or len(word) > 30 else 1 if len(word) < 8 else 2
 
 
 class Speller:
