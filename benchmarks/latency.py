@@ -52,7 +52,7 @@ def in_process(rounds: int) -> dict[str, list[float]]:
     lookups = {c: library.lookup(c) for c in library.ids}  # both loaded, indexes built: steady state
     timings: dict[str, list[float]] = {"lookup": [], "search": []}
     for _ in range(rounds):
-        for council, lookup in lookups.items():
+        for lookup in lookups.values():
             for text in LOOKUPS:
                 start = time.perf_counter()
                 lookup.answer(text)
