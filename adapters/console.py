@@ -8,13 +8,15 @@ from __future__ import annotations
 from typing import TextIO
 
 from chatops.bot import Bot, Turn
+from chatops.contacts import Person
 from chatops.errors import UnknownCouncilError
 from chatops.reply import Choice, Reply
 
 QUIT = {"quit", "exit", "/quit", "/exit", "bye"}
 BANNER = (
     "chatops console — {council}\n"
-    "Type /protocol help, a question, or the number of a choice. /council lists councils; quit leaves.\n"
+    "Type /protocol help or a question, or describe a concern (or type: concern) as you would in a private\n"
+    "message. Type a number to press a choice. /council lists councils; quit leaves.\n"
 )
 
 
@@ -25,7 +27,29 @@ def render(reply: Reply) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def run(bot: Bot, council: str | None, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
+class Messenger:
+    """Hand-offs in the console go nowhere: it shows what a chat platform would have delivered."""
+
+    def __init__(self, stdout: TextIO) -> None:
+        self.stdout = stdout
+
+    async def send(self, person: Person, text: str) -> bool:
+        self.stdout.write(f"(console: this would go to {person.name}) {text}\n")
+        return True
+
+
+async def run(
+    bot: Bot, council: str | None, stdin: TextIO, stdout: TextIO, interactive: bool, user_name: str = "Someone"
+) -> None:
+    try:
+        await _loop(bot, council, stdin, stdout, interactive, user_name)
+    finally:
+        await bot.close()
+
+
+async def _loop(
+    bot: Bot, council: str | None, stdin: TextIO, stdout: TextIO, interactive: bool, user_name: str
+) -> None:
     council = bot.library.resolve(council)
     if interactive:
         stdout.write(BANNER.format(council=bot.library.protocol(council).council))
@@ -49,7 +73,8 @@ async def run(bot: Bot, council: str | None, stdin: TextIO, stdout: TextIO, inte
             text = choices[int(text) - 1].value
             if interactive:
                 stdout.write(f"  → {text}\n")
-        turn = Turn(text=text, council=council, direct=not text.lower().startswith("/protocol"))
+        direct = not text.lower().startswith("/protocol")
+        turn = Turn(text=text, council=council, direct=direct, user_name=user_name)
         reply = await bot.handle(turn)
         choices = reply.choices
         stdout.write(render(reply) + "\n")

@@ -1,20 +1,33 @@
 """The core's one entry point: a :class:`Turn` in, a :class:`Reply` out, whatever the platform.
 
-This is also the error boundary for conversations: anything that goes wrong becomes a polite
-reply, and the log records only the kind of failure, never what the person typed.
+It routes a turn to a lookup or to the private concern triage, keeps triage answers in the store,
+passes confirmed hand-offs to the adapter's :class:`Messenger`, and is the error boundary for
+conversations: anything that goes wrong becomes a polite reply, and the log records only the kind
+of failure, never what the person typed.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Protocol as Interface
 
+from pydantic import ValidationError
+
+from . import triage
 from . import wording as w
+from .contacts import NO_CONTACTS, Contacts, Person
 from .councils import Library
 from .errors import ChatopsError
-from .reply import Paragraph, Reply
+from .inference import read
+from .lookup import is_command
+from .reply import Choice, Paragraph, Reply
+from .store import Store, user_key
+from .text import clean
 
 log = logging.getLogger("chatops")
+
+DEFAULT_TTL_HOURS = 24
 
 
 @dataclass(frozen=True)
@@ -24,16 +37,42 @@ class Turn:
     text: str
     user: str = "local"
     council: str | None = None
-    direct: bool = False  # a private message rather than a slash command
+    direct: bool = False  # a private (direct) message rather than a slash command in a channel
+    platform: str = "console"
+    user_name: str = "Someone"
+
+
+class Messenger(Interface):
+    """The port adapters implement to deliver a confirmed hand-off message to a contact."""
+
+    async def send(self, person: Person, text: str) -> bool: ...
 
 
 class Bot:
-    def __init__(self, library: Library) -> None:
+    def __init__(
+        self,
+        library: Library,
+        *,
+        store: Store | None = None,
+        contacts: Contacts = NO_CONTACTS,
+        messenger: Messenger | None = None,
+        ttl_hours: int = DEFAULT_TTL_HOURS,
+    ) -> None:
         self.library = library
+        self.store = store or Store()
+        self.contacts = contacts
+        self.messenger = messenger
+        self.ttl_hours = ttl_hours
 
     async def handle(self, turn: Turn) -> Reply:
         try:
-            return self.library.lookup(turn.council).answer(turn.text)
+            if await self._is_triage(turn):
+                return await self._triage(turn)
+            reply = self.library.lookup(turn.council).answer(turn.text)
+            if turn.direct:  # in a private chat, a question may be the start of a concern
+                concern = Choice(label=w.CHOICE_CONCERN, value=triage.PREFIX + "start")
+                reply = reply.model_copy(update={"choices": [*reply.choices, concern]})
+            return reply
         except ChatopsError as exc:
             log.error("could not answer: %s", exc)
         except Exception as exc:  # the boundary: never a traceback to a person
@@ -42,3 +81,66 @@ class Bot:
         return Reply(
             council=council, council_name=council, title=w.HELP_TITLE, blocks=[Paragraph(text=w.SOMETHING_WRONG)]
         )
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    async def _is_triage(self, turn: Turn) -> bool:
+        lowered = clean(turn.text)[0].casefold()
+        if lowered.startswith(triage.PREFIX):
+            return True
+        if lowered.startswith(w.COMMAND_PREFIX):
+            return lowered.removeprefix(w.COMMAND_PREFIX).strip() in ("concern", "forget")
+        if not turn.direct or is_command(lowered):
+            return False
+        if lowered in triage.START_WORDS | triage.FORGET_WORDS | triage.RESTART_WORDS:
+            return True
+        if await self._load(turn) is not None:
+            return True
+        reading = read(turn.text, self.library.protocol(turn.council))
+        return reading.danger or (reading.anything and not lowered.rstrip().endswith("?"))
+
+    async def _load(self, turn: Turn) -> triage.TriageState | None:
+        await self.store.open()
+        data = await self.store.load_state(user_key(turn.platform, turn.user))
+        try:
+            return triage.TriageState.model_validate(data) if data else None
+        except ValidationError:
+            return None  # kept by an older version: start afresh rather than guess
+
+    async def _triage(self, turn: Turn) -> Reply:
+        protocol = self.library.protocol(turn.council)
+        ctx = triage.Context(protocol, self.contacts, turn.platform, turn.user_name, self.ttl_hours)
+        text = clean(turn.text)[0]
+        command = text.casefold().removeprefix(w.COMMAND_PREFIX).strip()
+        if text.casefold().startswith(w.COMMAND_PREFIX):
+            text = command  # "/protocol concern" or "/protocol forget"
+        state = await self._load(turn)
+        transition = triage.step(state, text, ctx)
+        key = user_key(turn.platform, turn.user)
+        if transition.forget:
+            forgotten = await self.store.forget(key)
+            reply = transition.reply
+            if not forgotten:
+                reply = reply.model_copy(update={"blocks": [Paragraph(text=w.NOTHING_TO_FORGET)]})
+        else:
+            assert transition.state is not None
+            await self.store.save_state(
+                key, protocol.id, transition.state.model_dump(mode="json"), self.ttl_hours * 3600
+            )
+            reply = transition.reply
+        if transition.handoff is not None:
+            reply = await self._hand_off(transition.handoff, reply)
+        return reply.model_copy(update={"private": True, "move_to_direct": not turn.direct})
+
+    async def _hand_off(self, handoff: triage.Handoff, reply: Reply) -> Reply:
+        delivered = False
+        if self.messenger is not None:
+            try:
+                delivered = await self.messenger.send(handoff.person, handoff.message)
+            except Exception as exc:  # a platform failure must not lose the person's place
+                log.error("hand-off not delivered: %s", type(exc).__name__)
+        if delivered:
+            return reply
+        failed = Paragraph(text=w.HANDOFF_FAILED.format(person=handoff.person.label))
+        return reply.model_copy(update={"title": w.HANDOFF_NOT_SENT_TITLE, "blocks": [failed]})

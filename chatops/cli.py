@@ -9,18 +9,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import getpass
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .bot import Bot, Turn
+from . import triage
+from .bot import Bot, Messenger, Turn
+from .contacts import load_contacts
 from .councils import DEFAULT_COUNCIL, Library, protocol_files
 from .errors import ChatopsError, ProtocolDataError
 from .loading import load_protocol
 from .model import Protocol
+from .reply import Reply
 from .settings import Settings
+from .store import Store
 
 EXIT_PROBLEMS, EXIT_USAGE = 1, 2
 
@@ -48,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     council(p)
     p.add_argument("--limit", type=_limit, default=5, metavar="N", help="how many results (1-50, default 5)")
     p.add_argument("--json", action="store_true", help="print results as JSON")
+    p = sub.add_parser("triage", help="read a concern described in free text and give the protocol's route")
+    p.add_argument("text", nargs="+", metavar="TEXT")
+    council(p)
+    p.add_argument("--json", action="store_true", help="print the reading, route and reply as JSON")
     p = sub.add_parser("validate", help="check protocol files; prints file:line: problem lines")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: every council's file)")
     p = sub.add_parser("schema", help="print the JSON Schema of protocol files")
@@ -66,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.load()
         library = Library(settings.protocol_dirs, default=settings.council)
-        result: int = _ACTIONS[args.action](args, library)
+        result: int = _ACTIONS[args.action](args, library, settings)
         return result
     except ChatopsError as exc:
         print(f"chatops: {exc}", file=sys.stderr)
@@ -77,7 +86,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _console(args: argparse.Namespace, library: Library) -> int:
+def _bot(library: Library, settings: Settings, messenger: Messenger | None = None) -> Bot:
+    return Bot(
+        library,
+        store=Store(settings.database_url),
+        contacts=load_contacts(settings.contacts),
+        messenger=messenger,
+        ttl_hours=settings.state_ttl_hours,
+    )
+
+
+async def _answer(bot: Bot, turn: Turn) -> Reply:
+    try:
+        return await bot.handle(turn)
+    finally:
+        await bot.close()
+
+
+def _console(args: argparse.Namespace, library: Library, settings: Settings) -> int:
     from adapters import console
 
     for stream in (sys.stdin, sys.stdout):
@@ -88,14 +114,16 @@ def _console(args: argparse.Namespace, library: Library) -> int:
     if interactive:
         with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (line editing and history at the prompt)
-    asyncio.run(console.run(Bot(library), args.council, sys.stdin, sys.stdout, interactive))
+    bot = _bot(library, settings, console.Messenger(sys.stdout))
+    asyncio.run(console.run(bot, args.council, sys.stdin, sys.stdout, interactive, user_name=getpass.getuser()))
     return 0
 
 
-def _command(args: argparse.Namespace, library: Library) -> int:
+def _command(args: argparse.Namespace, library: Library, settings: Settings) -> int:
     council = library.resolve(args.council)
     library.protocol(council)  # a broken file is a clear error here, not a generic apology
-    reply = asyncio.run(Bot(library).handle(Turn(text=" ".join(args.args), council=council)))
+    text = " ".join(args.args)
+    reply = asyncio.run(_answer(_bot(library, settings), Turn(text=text, council=council, user_name=getpass.getuser())))
     if args.json:
         _print_json({**reply.model_dump(mode="json"), "text": reply.as_text()})
     else:
@@ -103,7 +131,52 @@ def _command(args: argparse.Namespace, library: Library) -> int:
     return 0
 
 
-def _search(args: argparse.Namespace, library: Library) -> int:
+def _triage(args: argparse.Namespace, library: Library, settings: Settings) -> int:
+    """The recommendation for a concern in free text; nothing is stored and the text is not kept."""
+    protocol = library.protocol(args.council)
+    ctx = triage.Context(
+        protocol, load_contacts(settings.contacts), "console", getpass.getuser(), settings.state_ttl_hours
+    )
+    transition = triage.step(None, " ".join(args.text), ctx)
+    state = transition.state or triage.start(ctx)
+    if not args.json:
+        print(transition.reply.as_text(), end="")
+        return 0
+    plan = triage.route(state, ctx)
+
+    def steps(kind: str) -> list[dict[str, Any]]:
+        return [
+            {"contact": s.contact, "detail": s.detail, "ref": s.ref, "people": [p.name for p in s.people]}
+            for s in plan.of(kind)
+        ]
+
+    _print_json(
+        {
+            "council": protocol.id,
+            "reporter": state.reporter,
+            "subject": state.subject,
+            "category": state.category,
+            "informal_tried": state.informal_tried,
+            "gender": state.gender,
+            "concerns": [
+                {"ref": q.ref, "heading": q.heading, "text": " ".join(q.paragraphs + q.items)}
+                for q in triage.cited(state, ctx)
+            ],
+            "route": {
+                "informal": steps("informal"),
+                "formal": steps("formal"),
+                "outcome": steps("outcome"),
+                "related": steps("related"),
+            },
+            "procedure": plan.procedure.ref if plan.procedure else None,
+            "needs": triage.needs(state, ctx),
+            "reply": {**transition.reply.model_dump(mode="json"), "text": transition.reply.as_text()},
+        }
+    )
+    return 0
+
+
+def _search(args: argparse.Namespace, library: Library, settings: Settings) -> int:
     council = library.resolve(args.council)
     hits = library.lookup(council).searcher.search(" ".join(args.text), limit=args.limit)
     if args.json:
@@ -121,7 +194,7 @@ def _search(args: argparse.Namespace, library: Library) -> int:
     return 0
 
 
-def _validate(args: argparse.Namespace, library: Library) -> int:
+def _validate(args: argparse.Namespace, library: Library, settings: Settings) -> int:
     paths: list[Path] = []
     problems: list[str] = []
     for given in args.paths:
@@ -146,7 +219,7 @@ def _validate(args: argparse.Namespace, library: Library) -> int:
     return EXIT_PROBLEMS if problems else 0
 
 
-def _schema(args: argparse.Namespace, library: Library) -> int:
+def _schema(args: argparse.Namespace, library: Library, settings: Settings) -> int:
     text = json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"
     if args.out:
         args.out.write_text(text, encoding="utf-8")
@@ -167,4 +240,11 @@ def _print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False))
 
 
-_ACTIONS = {"console": _console, "command": _command, "search": _search, "validate": _validate, "schema": _schema}
+_ACTIONS = {
+    "console": _console,
+    "command": _command,
+    "search": _search,
+    "triage": _triage,
+    "validate": _validate,
+    "schema": _schema,
+}

@@ -32,3 +32,7 @@ class ProtocolDataError(ChatopsError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class StoreError(ChatopsError):
+    """The store could not be opened, read or written; the message never holds a URL or password."""

@@ -7,23 +7,33 @@ back through that tree to the line it came from.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .errors import ProtocolDataError
 from .model import Protocol
 
 Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_protocol(path: Path) -> Protocol:
     """Load and check one council's file; raise :class:`ProtocolDataError` listing every problem."""
+    node, protocol = load_yaml_model(path, Protocol)
+    problems = [f"{path}:{_line_of(node, loc)}: {_describe(loc)}{msg}" for loc, msg in check_references(protocol)]
+    if problems:
+        raise ProtocolDataError(problems)
+    protocol._id = path.stem
+    return protocol
+
+
+def load_yaml_model(path: Path, model: type[M]) -> tuple[yaml.Node | None, M]:
+    """Parse YAML keeping line numbers, then validate it as ``model``; problems as ``file:line: what``."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -42,22 +52,15 @@ def load_protocol(path: Path) -> Protocol:
     except yaml.YAMLError as exc:
         raise ProtocolDataError([f"{path}:1: not valid YAML: {exc}"]) from None
     if not isinstance(data, dict):
-        raise ProtocolDataError([f"{path}:1: expected a mapping of council, title, sections, …"])
-
+        raise ProtocolDataError([f"{path}:1: expected a mapping at the top of the file"])
     try:
-        protocol = Protocol.model_validate(data)
+        return node, model.model_validate(data)
     except ValidationError as exc:
         problems = [
             f"{path}:{_line_of(node, tuple(err['loc']))}: {_describe(tuple(err['loc']))}{err['msg']}"
             for err in exc.errors()
         ]
         raise ProtocolDataError(problems) from None
-
-    problems = [f"{path}:{_line_of(node, loc)}: {_describe(loc)}{msg}" for loc, msg in check_references(protocol)]
-    if problems:
-        raise ProtocolDataError(problems)
-    protocol._id = path.stem
-    return protocol
 
 
 def check_references(protocol: Protocol) -> list[tuple[Loc, str]]:
@@ -104,20 +107,28 @@ def check_references(protocol: Protocol) -> list[tuple[Loc, str]]:
                 problems.append(((*ploc, "about", i), f"no role {about!r} in 'roles'"))
         for i, step in enumerate(procedure.steps):
             sloc = (*ploc, "steps", i)
-            ref = step.ref or procedure.ref
-            wording = " ".join(" ".join(c.text + c.items) for c in protocol.clauses if c.ref == ref)
-            if ref not in refs:
-                problems.append(((*sloc, "ref"), f"no clause numbered {ref!r}"))
-            elif _squash(step.quote) not in _squash(wording):
-                problems.append(((*sloc, "quote"), f"the quote is not word for word in clause {ref}"))
+            problems += _check_quote(protocol, sloc, step.ref or procedure.ref, step.quote)
             for j, about in enumerate(step.when_about):
                 if about not in procedure.about:
                     problems.append(((*sloc, "when_about", j), f"{about!r} is not in the procedure's 'about'"))
+
+    concern_ids: set[str] = set()
+    for k, concern in enumerate(protocol.concerns):
+        kloc: Loc = ("concerns", k)
+        if concern.id in concern_ids:
+            problems.append(((*kloc, "id"), f"concern {concern.id!r} appears twice"))
+        concern_ids.add(concern.id)
+        for i, cite in enumerate(concern.cites):
+            problems += _check_quote(protocol, (*kloc, "cites", i), cite.ref, cite.quote)
     return problems
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()
+def _check_quote(protocol: Protocol, loc: Loc, ref: str, quote: str) -> list[tuple[Loc, str]]:
+    if not any(c.ref == ref for c in protocol.clauses):
+        return [((*loc, "ref"), f"no clause numbered {ref!r}")]
+    if protocol.clause_quoting(ref, quote) is None:
+        return [((*loc, "quote"), f"the quote is not word for word in clause {ref}")]
+    return []
 
 
 def _describe(loc: Loc) -> str:

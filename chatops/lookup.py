@@ -358,3 +358,10 @@ _ALIASES: dict[str, Handler] = {
     "find": Lookup.search,
 }
 _COMMAND_SPELLER = Speller(name for name in _ALIASES if len(name) >= 4)
+
+
+def is_command(text: str) -> bool:
+    """Whether text (without ``/protocol``) starts with one of the lookup commands or a clause number."""
+    cleaned = clean(text)[0]
+    first = cleaned.partition(" ")[0].lower()
+    return first in _ALIASES or bool(_REF.match(cleaned)) or bool(_WHEN_THINGS_GO_WRONG.match(cleaned))

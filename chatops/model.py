@@ -8,6 +8,7 @@ models as a JSON Schema so another council can write its own file.
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Annotated, Literal
 
@@ -93,6 +94,25 @@ class Procedure(_Model):
     steps: list[Step] = Field(min_length=1)
 
 
+class Cite(_Model):
+    """Words of the protocol that apply to a kind of concern, raised by one side (or either)."""
+
+    ref: Ref
+    quote: Text = Field(description="Word for word from the clause.")
+    raised_by: Party | None = Field(None, description="Applies only when this side raises the concern.")
+
+
+class Concern(_Model):
+    """A kind of concern a person can raise (bullying, confidentiality…) and the clauses that apply."""
+
+    id: Slug
+    label: Text
+    cites: list[Cite] = Field(min_length=1)
+
+    def cites_for(self, reporter: Party | None) -> list[Cite]:
+        return [c for c in self.cites if c.raised_by in (None, reporter) or reporter is None]
+
+
 class Protocol(_Model):
     """A council's whole protocol. Its id is the file's stem, set by the loader."""
 
@@ -108,6 +128,7 @@ class Protocol(_Model):
     sections: list[Section] = Field(min_length=1)
     roles: list[Role] = Field(default_factory=list)
     procedures: list[Procedure] = Field(default_factory=list)
+    concerns: list[Concern] = Field(default_factory=list)
 
     _id: str = PrivateAttr(default="")
 
@@ -126,6 +147,11 @@ class Protocol(_Model):
     @cached_property
     def role_by_id(self) -> dict[str, Role]:
         return {role.id: role for role in self.roles}
+
+    def clause_quoting(self, ref: str, quote: str) -> Clause | None:
+        """The clause numbered ``ref`` whose words contain ``quote`` (two lists can share a number)."""
+        wanted = squash(quote)
+        return next((c for c in self.clauses if c.ref == ref and wanted in squash(" ".join(c.text + c.items))), None)
 
     def clauses_at(self, ref: str) -> list[Clause]:
         """Every clause numbered ``ref`` or below it (``2.2`` gives 2.2, 2.2.2, 2.2.3 …)."""
@@ -147,3 +173,8 @@ class Protocol(_Model):
         if self.minute:
             parts.append(f"Minute {self.minute}")
         return f"{self.council} — " + ", ".join(parts)
+
+
+def squash(text: str) -> str:
+    """Text compared for quoting: case and runs of white space do not matter."""
+    return re.sub(r"\s+", " ", text).strip().casefold()

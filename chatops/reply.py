@@ -53,6 +53,7 @@ class Reply(_Model):
     choices: list[Choice] = Field(default_factory=list)
     source: str = ""  # the citation of the document quoted
     private: bool = True  # answered only to the person who asked, unless they choose to share
+    move_to_direct: bool = False  # a concern started in a channel: continue it in a direct message
 
     @property
     def quotes(self) -> list[Quote]:

@@ -23,6 +23,7 @@ class Settings:
     contacts: Path | None = None
     database_url: str | None = None
     port: int = DEFAULT_PORT
+    state_ttl_hours: int = 24
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -47,12 +48,22 @@ class Settings:
             if not port_text.isdigit() or not 0 < int(port_text) < 65536:
                 raise SettingsError("PORT must be a whole number from 1 to 65535")
             port = int(port_text)
+        ttl_text = get("CHATOPS_STATE_TTL_HOURS")
+        ttl = 24
+        if ttl_text is not None:
+            if not ttl_text.isdigit() or not 1 <= int(ttl_text) <= 24 * 30:
+                raise SettingsError("CHATOPS_STATE_TTL_HOURS must be a whole number of hours from 1 to 720")
+            ttl = int(ttl_text)
+        database_url = get("CHATOPS_DATABASE_URL")
+        if database_url and not database_url.lower().startswith(("sqlite", "postgres")):
+            raise SettingsError("CHATOPS_DATABASE_URL must start with sqlite:// or postgresql://")
         return cls(
             council=get("CHATOPS_COUNCIL"),
             protocol_dirs=dirs,
             contacts=Path(contacts).expanduser() if contacts else None,
-            database_url=get("CHATOPS_DATABASE_URL"),
+            database_url=database_url,
             port=port,
+            state_ttl_hours=ttl,
         )
 
 

@@ -7,25 +7,69 @@ reply = await chat.choose("What Councillors can expect from Officers")
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
-from .bot import Bot, Turn
+from .bot import Bot, Messenger, Turn
+from .contacts import NO_CONTACTS, Contacts, Person
 from .councils import Library
 from .reply import Reply
+from .store import Store
 
 
 class Chat:
-    """One person talking to the bot; remembers the last reply so its choices can be pressed."""
+    """One person talking to the bot; remembers the last reply so its choices can be pressed.
 
-    def __init__(self, council: str | None = None, *, extra_dirs: tuple[Path, ...] = (), user: str = "tester") -> None:
-        self.bot = Bot(Library(extra_dirs))
+    The store is a SQLite file of the chat's own (or ``database_url``), closed after every turn,
+    so each turn also proves that nothing lives only in memory.
+    """
+
+    def __init__(
+        self,
+        council: str | None = None,
+        *,
+        extra_dirs: tuple[Path, ...] = (),
+        user: str = "tester",
+        user_name: str = "Test User",
+        database_url: str | None = None,
+        contacts: Contacts = NO_CONTACTS,
+        platform: str = "console",
+        ttl_hours: int = 24,
+    ) -> None:
+        if database_url is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="chatops-test-")
+            database_url = f"sqlite:///{self._folder.name}/chatops.sqlite3"
+        self.database_url = database_url
+        self.sent: list[tuple[Person, str]] = []
+        self.bot = Bot(
+            Library(extra_dirs),
+            store=Store(database_url),
+            contacts=contacts,
+            messenger=_Recorder(self.sent),
+            ttl_hours=ttl_hours,
+        )
         self.council = council
         self.user = user
+        self.user_name = user_name
+        self.platform = platform
         self.last: Reply | None = None
 
-    async def say(self, text: str) -> Reply:
-        direct = not text.lower().startswith("/protocol")
-        self.last = await self.bot.handle(Turn(text=text, user=self.user, council=self.council, direct=direct))
+    async def say(self, text: str, *, direct: bool | None = None) -> Reply:
+        """Say something: a ``/protocol`` line is a slash command, anything else a direct message."""
+        if direct is None:
+            direct = not text.lower().startswith("/protocol")
+        turn = Turn(
+            text=text,
+            user=self.user,
+            council=self.council,
+            direct=direct,
+            platform=self.platform,
+            user_name=self.user_name,
+        )
+        try:
+            self.last = await self.bot.handle(turn)
+        finally:
+            await self.bot.close()
         return self.last
 
     async def choose(self, label_or_number: str | int) -> Reply:
@@ -41,3 +85,12 @@ class Chat:
                 raise AssertionError(f"no choice like {label_or_number!r} in {[c.label for c in choices]}")
             choice = matching[0]
         return await self.say(choice.value)
+
+
+class _Recorder(Messenger):
+    def __init__(self, sent: list[tuple[Person, str]]) -> None:
+        self.sent = sent
+
+    async def send(self, person: Person, text: str) -> bool:
+        self.sent.append((person, text))
+        return True

@@ -33,6 +33,8 @@ COMMANDS: tuple[Command, ...] = (
         "Find the clauses that answer a question",
         "search can a councillor ask me to campaign?",
     ),
+    Command("concern", "concern", "Raise a concern privately, in a direct message", "concern"),
+    Command("forget", "forget", "Erase what I keep about your concern, at once", "forget"),
 )
 QUESTION_EXAMPLE = "can a councillor ask me to campaign?"
 COMMAND_PREFIX = "/protocol"
@@ -101,3 +103,89 @@ SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again, or 
 CHOICE_HELP = "Help"
 CHOICE_ROLES = "Roles"
 CHOICE_SECTION = "Section {ref}"
+
+# --- raising a concern privately ---------------------------------------------------------------
+CONCERN_TITLE = "Raise a concern privately"
+CONCERN_PRIVACY = (
+    "This conversation is private. I use what you type only to suggest the right route, then discard it.\n"
+    "I keep only your button answers, for up to {hours} hours; type `forget` at any time to erase them now."
+)
+CONCERN_DESCRIBE = "Answer a few questions with the buttons, or describe the concern in your own words."
+CONCERN_CONTINUE = "Welcome back. Here is where we were:"
+CONCERN_MOVED = "I've sent you a private message so we can talk about this there."
+CONCERN_ONLY_PRIVATE = "For your privacy I only talk about concerns in a private message. I've opened one with you."
+
+ASK_REPORTER = "First, are you…"
+REPORTER_LABEL = {"officer": "I'm an {Officer}", "councillor": "I'm a {Councillor}"}
+ASK_SUBJECT = "Who is the concern about?"
+ASK_CATEGORY = "What is it about? Choose the closest."
+OTHER_CATEGORY = "Something else"
+ASK_INFORMAL = "Have you already tried to sort it out informally, for example by talking to someone?"
+INFORMAL_LABEL = {"yes": "Yes, I've tried", "no": "Not yet", "unsure": "Not sure"}
+ASK_GENDER = "The protocol lets you approach a male or a female manager. Would you rather speak to…"
+GENDER_LABEL = {"female": "A female manager", "male": "A male manager", "any": "No preference"}
+NOT_UNDERSTOOD = "Sorry, I didn't follow that."
+
+READING = "I understand: {summary}. If that's wrong, choose Start again."
+SUMMARY_REPORTER = "you're {an} {who}"
+SUMMARY_SUBJECT = "concerned about {whom}"
+SUMMARY_CATEGORY = "about {what}"
+SUMMARY_TRIED = {
+    "yes": "you've tried to sort it out informally",
+    "no": "you haven't tried informally yet",
+    "unsure": "you're not sure whether informal steps were tried",
+}
+SUMMARY_GENDER = {
+    "female": "you'd rather speak to a female manager",
+    "male": "you'd rather speak to a male manager",
+    "any": "you have no preference between a male and a female manager",
+}
+
+RECOMMEND_TITLE = "Your options under the protocol"
+RECOMMEND_CLAUSES = "What {council}'s protocol says about this:"
+RECOMMEND_ROUTE_HEADING = {
+    "informal": "Informal route — usually the place to start",
+    "informal-next": "Informal route",
+    "formal": "Formal route",
+    "formal-next": "Formal route — the next step, as you've tried informally",
+    "outcome": "What happens next",
+    "related": "Also referred to by the protocol",
+}
+RECOMMEND_WHO = "Who: {people}"
+RECOMMEND_WHO_ROLE = "Who: {role} (your council has not named anyone for this in chatops)"
+NO_PROCEDURE = (
+    "{council}'s protocol does not set out a procedure for raising a concern, so I can't point you to one. "
+    "The clauses above are what it says applies."
+)
+NO_PROCEDURE_CONTACTS = "People {council} has named in chatops for these matters:"
+NO_PROCEDURE_NO_CONTACTS = "{council} has not named anyone in chatops to contact about these matters."
+RECOMMEND_KEPT = "Your button answers are kept for {hours} hours so you can come back. Type `forget` to erase them now."
+
+CHOICE_CONCERN = "Raise a concern privately"
+CHOICE_HANDOFF = "Ask {name} to get in touch"
+CHOICE_RESTART = "Start again"
+CHOICE_FORGET = "Forget my answers"
+CHOICE_SEND = "Send it"
+CHOICE_DONT_SEND = "Don't send"
+
+HANDOFF_TITLE = "Check before I send"
+HANDOFF_PREVIEW = "I will send exactly this to {person}, and nothing else — none of your answers:"
+HANDOFF_MESSAGE = (
+    "{name} would like to talk to you about a member/officer relations matter. Please get in touch with them directly."
+)
+HANDOFF_SENT_TITLE = "Message sent"
+HANDOFF_NOT_SENT_TITLE = "Message not sent"
+HANDOFF_SENT = "Sent to {person}. They'll get in touch with you directly."
+HANDOFF_FAILED = "I couldn't deliver that message to {person}, so nothing was sent. You could contact them directly."
+HANDOFF_CANCELLED = "Nothing was sent."
+HANDOFF_CONSOLE = "(In the console nothing leaves this terminal.)"
+
+FORGOTTEN_TITLE = "Forgotten"
+FORGOTTEN = "I've erased your answers. Nothing about this conversation is kept."
+NOTHING_TO_FORGET = "I had nothing kept about you. Nothing about this conversation is kept."
+
+SAFETY_TITLE = "If anyone is in danger"
+SAFETY_999 = "If you or anyone else is in immediate danger, call 999 now."
+SAFETY_SELF_HARM = "If you are thinking about harming yourself, you can talk to Samaritans, free, any time: 116 123."
+SAFETY_REPORTING = "{council}'s protocol refers to the council's procedure for confidential reporting ({ref})."
+SAFETY_REPORTING_CONTACT = "Confidential reporting: {people}"

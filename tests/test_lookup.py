@@ -175,7 +175,7 @@ async def test_odd_input_gets_a_helpful_reply(text: str, council: str) -> None:
 
 
 async def test_long_input_is_cut_and_the_user_is_told() -> None:
-    reply = await Chat("llangunnor").say("timely response " * 2000)
+    reply = await Chat("llangunnor").say("/protocol timely response " * 2000)
     assert "read only the first" in reply.as_text()
 
 

@@ -1,0 +1,63 @@
+"""Who is behind each role in this deployment: per deployment, not per protocol.
+
+A protocol says "the Monitoring Officer" or "one male and one female manager in each portfolio";
+the contacts file (``CHATOPS_CONTACTS``) names the actual people and their chat ids, per council.
+The keys are the ``contacts`` named by the protocol's procedure steps (``portfolio-manager``,
+``monitoring-officer``, ``head-of-hr``, ``confidential-reporting``…) or any other role slug.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from .loading import load_yaml_model
+from .model import Slug, Text
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Text
+    title: Text | None = None
+    gender: Literal["male", "female"] | None = None
+    portfolio: Text | None = None
+    slack: Text | None = Field(None, description="Slack user id, e.g. U012AB3CD")
+    teams: Text | None = Field(None, description="Teams user id (29:…) with a saved conversation")
+    how: Text | None = Field(None, description="How to reach them outside chat, e.g. a phone number or address")
+
+    def chat_id(self, platform: str) -> str | None:
+        return {"slack": self.slack, "teams": self.teams}.get(platform)
+
+    @property
+    def label(self) -> str:
+        details = ", ".join(filter(None, (self.title, self.portfolio)))
+        return f"{self.name} ({details})" if details else self.name
+
+
+class CouncilContacts(RootModel[dict[Slug, list[Person]]]):
+    pass
+
+
+class Contacts(RootModel[dict[Slug, CouncilContacts]]):
+    """council id → contact key → people."""
+
+    def people(self, council: str, key: str, gender: str | None = None) -> list[Person]:
+        found = self.root.get(council, CouncilContacts({})).root.get(key, [])
+        if gender in ("male", "female"):
+            found = [p for p in found if p.gender == gender] or found
+        return found
+
+    def keys(self, council: str) -> list[str]:
+        return list(self.root.get(council, CouncilContacts({})).root)
+
+
+NO_CONTACTS = Contacts({})
+
+
+def load_contacts(path: Path | None) -> Contacts:
+    if path is None:
+        return NO_CONTACTS
+    return load_yaml_model(path, Contacts)[1]

@@ -1,0 +1,59 @@
+"""The store's schema, as numbered migrations applied in order and recorded in ``chatops_schema``.
+
+Add a migration by appending to ``MIGRATIONS``; never edit one that has shipped. On PostgreSQL an
+advisory lock makes concurrent start-ups of several replicas apply each migration once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+metadata = MetaData()
+
+schema_table = Table(
+    "chatops_schema",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", Float, nullable=False),
+)
+
+triage_state = Table(
+    "triage_state",
+    metadata,
+    Column("user_key", String(64), primary_key=True),  # sha256 of platform:user, never the id
+    Column("council", String(60), nullable=False),
+    Column("state", Text, nullable=False),  # JSON of button answers only
+    Column("expires_at", Float, nullable=False, index=True),
+)
+
+Migration = Callable[[AsyncConnection], Awaitable[None]]
+
+
+async def _v1_triage_state(conn: AsyncConnection) -> None:
+    await conn.run_sync(lambda sync: triage_state.create(sync, checkfirst=True))
+
+
+MIGRATIONS: list[tuple[int, str, Migration]] = [
+    (1, "triage state: button answers with an expiry", _v1_triage_state),
+]
+
+_LOCK_ID = 0x636861746F7073  # "chatops"
+
+
+async def migrate(conn: AsyncConnection, dialect: str) -> list[int]:
+    """Apply what is missing; returns the versions applied now."""
+    if dialect == "postgresql":
+        await conn.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK_ID})"))
+    await conn.run_sync(lambda sync: schema_table.create(sync, checkfirst=True))
+    done = set((await conn.execute(select(schema_table.c.version))).scalars())
+    applied = []
+    for version, _, apply in MIGRATIONS:
+        if version not in done:
+            await apply(conn)
+            await conn.execute(schema_table.insert().values(version=version, applied_at=time.time()))
+            applied.append(version)
+    return applied

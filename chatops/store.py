@@ -1,0 +1,143 @@
+"""The store: one async interface, SQLite by default (no set-up), PostgreSQL for several replicas.
+
+It keeps only what the design allows: triage button answers (with an expiry), keyed by a hash of
+the person's platform id. Schema changes are numbered migrations (``migrations.py``), applied at
+start-up under a lock so several replicas can start at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from .errors import SettingsError, StoreError
+from .migrations import migrate, triage_state
+
+
+def default_data_dir() -> Path:
+    """``$CHATOPS_DATA_DIR``, else ``$XDG_DATA_HOME/chatops``, else ``~/.local/share/chatops``."""
+    if os.environ.get("CHATOPS_DATA_DIR"):
+        return Path(os.environ["CHATOPS_DATA_DIR"]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "chatops"
+
+
+def engine_url(url: str | None) -> str:
+    """The SQLAlchemy async URL for a ``CHATOPS_DATABASE_URL`` (or the default SQLite file)."""
+    if not url:
+        path = default_data_dir() / "chatops.sqlite3"
+        return f"sqlite+aiosqlite:///{path}"
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise SettingsError("CHATOPS_DATABASE_URL must look like sqlite:///PATH or postgresql://USER@HOST/DB")
+    scheme = scheme.lower()
+    if scheme in ("sqlite", "sqlite+aiosqlite"):
+        return f"sqlite+aiosqlite://{rest}"
+    if scheme in ("postgres", "postgresql", "postgresql+asyncpg"):
+        return f"postgresql+asyncpg://{rest}"
+    raise SettingsError("CHATOPS_DATABASE_URL must start with sqlite:// or postgresql://")
+
+
+def user_key(platform: str, user: str) -> str:
+    """People are stored under a one-way hash of their platform id, never the id itself."""
+    return hashlib.sha256(f"{platform}:{user}".encode()).hexdigest()
+
+
+class Store:
+    def __init__(self, url: str | None = None, *, now: Callable[[], float] = time.time) -> None:
+        self.url = engine_url(url)
+        self.now = now
+        self._engine: AsyncEngine | None = None
+
+    @property
+    def dialect(self) -> str:
+        return "postgresql" if self.url.startswith("postgresql") else "sqlite"
+
+    async def open(self) -> None:
+        if self._engine is not None:
+            return
+        options: dict[str, Any] = {}
+        if self.dialect == "sqlite":
+            path = self.url.removeprefix("sqlite+aiosqlite:///")
+            if path in ("", ":memory:"):
+                options = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+            else:
+                Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._engine = create_async_engine(self.url, **options)
+            async with self._engine.begin() as conn:
+                await migrate(conn, self.dialect)
+        except (SQLAlchemyError, OSError) as exc:
+            self._engine = None
+            raise StoreError(f"cannot open the store ({self.dialect}): {type(exc).__name__}") from None
+
+    async def close(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+    def _ready(self) -> AsyncEngine:
+        if self._engine is None:
+            raise StoreError("the store is not open")
+        return self._engine
+
+    async def load_state(self, key: str) -> dict[str, Any] | None:
+        """The person's kept answers, or None (expired answers are erased on the way)."""
+        try:
+            async with self._ready().begin() as conn:
+                row = (await conn.execute(select(triage_state).where(triage_state.c.user_key == key))).first()
+                if row is None:
+                    return None
+                if row.expires_at <= self.now():
+                    await conn.execute(delete(triage_state).where(triage_state.c.user_key == key))
+                    return None
+                data: dict[str, Any] = json.loads(row.state)
+                return data
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the store: {type(exc).__name__}") from None
+
+    async def save_state(self, key: str, council: str, state: dict[str, Any], ttl_seconds: float) -> None:
+        values = {
+            "user_key": key,
+            "council": council,
+            "state": json.dumps(state, sort_keys=True),
+            "expires_at": self.now() + ttl_seconds,
+        }
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        statement = insert(triage_state).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[triage_state.c.user_key],
+            set_={k: statement.excluded[k] for k in ("council", "state", "expires_at")},
+        )
+        try:
+            async with self._ready().begin() as conn:
+                await conn.execute(statement)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot write to the store: {type(exc).__name__}") from None
+
+    async def forget(self, key: str) -> bool:
+        try:
+            async with self._ready().begin() as conn:
+                result = await conn.execute(delete(triage_state).where(triage_state.c.user_key == key))
+                return bool(result.rowcount)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot write to the store: {type(exc).__name__}") from None
+
+    async def purge_expired(self) -> int:
+        try:
+            async with self._ready().begin() as conn:
+                result = await conn.execute(delete(triage_state).where(triage_state.c.expires_at <= self.now()))
+                return int(result.rowcount or 0)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot write to the store: {type(exc).__name__}") from None
