@@ -219,6 +219,8 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
         "close friend",
         "too close",
         "favouritism",
+        "favouring",
+        "favoured",
         "favoritism",
         "favourite",
         "favours one",
@@ -234,7 +236,10 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "responsiveness": (
         "respond",
+        "responds",
         "responding",
+        "kept informed",
+        "keeping me informed",
         "response",
         "replies",
         "reply",
@@ -341,8 +346,8 @@ TRIED_YES = re.compile(
 
 IDENTITY = re.compile(
     r"\b(?:i am|i'm|im|i work as|as)\s+(?:an?|the|one of the)?\s*"
-    r"(?P<role>(?:[a-z-]+\s){0,2}?(?:councillor|councilor|cllr|member|officer|employee|clerk|staff|manager|"
-    r"worker|chair|chairman|vice-chair|director|executive))\b"
+    r"(?P<role>(?:member of staff|staff member|(?:[a-z-]+\s){0,2}?(?:councillor|councilor|cllr|member|officer|"
+    r"employee|clerk|staff|manager|worker|chair|chairman|vice-chair|director|executive)))\b"
 )
 
 

@@ -101,7 +101,8 @@ def _reporter_options(state: TriageState, ctx: Context) -> list[tuple[str, str]]
 
 
 def _subject_options(state: TriageState, ctx: Context) -> list[tuple[str, str]]:
-    assert state.reporter
+    if state.reporter is None:
+        return []  # asked only once the person has said which side they are on
     roles = ctx.protocol.role_by_id
     return [(r, roles[r].name) for r in subject_roles(ctx.protocol, state.reporter) if r in roles]
 
@@ -224,6 +225,8 @@ def _advance(
     intro = list(intro or [])
     if welcome_back:
         intro.insert(0, Paragraph(text=w.CONCERN_CONTINUE))
+        if state != start(ctx) and state.phase != "done":
+            intro.insert(1, Paragraph(text=w.READING.format(summary=summary(state, ctx))))
     if next_question(state, ctx) is None:
         done = state.model_copy(update={"phase": "done", "handoff": None})
         return Transition(done, recommendation(done, ctx, intro))

@@ -42,6 +42,9 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
         "managers",
         "council officer",
         "council officers",
+        "member of staff",
+        "members of staff",
+        "staff member",
     ),
     "clerk": ("clerk", "clerks", "community clerk", "town clerk", "parish clerk", "proper officer"),
     "chair": (

@@ -35,3 +35,25 @@ def run_cli(
         cwd=cwd or ROOT,
         timeout=60,
     )
+
+
+POSTGRES_URL = os.environ.get("CHATOPS_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each store test runs on SQLite and on PostgreSQL (started by .ci/run; skipped when absent)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/store.sqlite3"
+    if not POSTGRES_URL:
+        pytest.skip("CHATOPS_TEST_POSTGRES_URL is not set (.ci/run starts a server and sets it)")
+    import sqlalchemy
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from chatops.store import engine_url
+
+    engine = create_async_engine(engine_url(POSTGRES_URL))
+    async with engine.begin() as conn:
+        await conn.execute(sqlalchemy.text("DROP TABLE IF EXISTS triage_state, chatops_schema CASCADE"))
+    await engine.dispose()
+    return POSTGRES_URL

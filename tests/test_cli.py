@@ -106,3 +106,41 @@ def test_python_dash_m_and_help() -> None:
     assert result.returncode == 0
     for action in ("console", "command", "search", "validate"):
         assert action in result.stdout
+
+
+def test_triage_json_reads_the_concern_and_gives_the_route(tmp_path: Path) -> None:
+    text = "As a councillor I want to complain about the chief executive ignoring my enquiries"
+    env = {"CHATOPS_DATA_DIR": str(tmp_path)}
+    result = run_cli("triage", text, "--council", "telford-and-wrekin", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["council"], data["reporter"], data["subject"]) == (
+        "telford-and-wrekin",
+        "councillor",
+        "chief-executive",
+    )
+    assert data["procedure"] == "4.2"
+    assert [s["contact"] for s in data["route"]["informal"]] == ["portfolio-manager", "head-of-hr"]
+    assert [s["contact"] for s in data["route"]["formal"]] == ["disciplinary-procedure"]
+    assert data["concerns"][0]["ref"] == "3" and "Timely response" in data["concerns"][0]["text"]
+    assert data["needs"] == ["informal_tried", "gender"]
+    assert data["reply"]["title"] == "Raise a concern privately"
+    assert not any(tmp_path.iterdir())  # nothing stored
+
+
+def test_triage_json_for_a_council_without_a_procedure() -> None:
+    data = json.loads(run_cli("triage", "the chair keeps shouting at me, I'm the clerk", "--json").stdout)
+    assert data["council"] == "llangunnor" and data["procedure"] is None
+    assert data["route"] == {"informal": [], "formal": [], "outcome": [], "related": []}
+    assert (data["reporter"], data["subject"], data["category"]) == ("officer", "chair", "bullying")
+
+
+def test_console_runs_a_whole_concern_and_keeps_nothing_typed(tmp_path: Path) -> None:
+    env = {"CHATOPS_DATA_DIR": str(tmp_path), "CHATOPS_CONTACTS": str(DATA / "contacts.example.yaml")}
+    script = "I'm an employee and a councillor keeps bullying me SECRET-WORD-42\nnot yet\n2\n/protocol forget\n"
+    result = run_cli("console", "--council", "telford-and-wrekin", stdin=script, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Your options under the protocol" in result.stdout and "Alex Example" in result.stdout  # 2 = male
+    assert "erased" in result.stdout
+    stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    assert stored and b"SECRET-WORD-42" not in stored

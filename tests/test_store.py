@@ -1,0 +1,100 @@
+"""The store on both databases: answers kept with an expiry, upserts, forgetting, migrations."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from chatops.errors import SettingsError, StoreError
+from chatops.migrations import MIGRATIONS, migrate
+from chatops.store import Store, engine_url, user_key
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_state_round_trip_upsert_and_forget(database_url: str) -> None:
+    store = Store(database_url)
+    await store.open()
+    try:
+        key = user_key("slack", "U123")
+        assert await store.load_state(key) is None
+        await store.save_state(key, "llangunnor", {"reporter": "officer"}, 3600)
+        await store.save_state(key, "llangunnor", {"reporter": "councillor"}, 3600)
+        assert await store.load_state(key) == {"reporter": "councillor"}
+        assert await store.forget(key) is True
+        assert await store.load_state(key) is None
+        assert await store.forget(key) is False
+    finally:
+        await store.close()
+
+
+async def test_answers_expire(database_url: str) -> None:
+    clock = Clock()
+    store = Store(database_url, now=clock)
+    await store.open()
+    try:
+        await store.save_state("a", "llangunnor", {"x": 1}, 24 * 3600)
+        await store.save_state("b", "llangunnor", {"x": 2}, 3600)
+        clock.now += 2 * 3600
+        assert await store.load_state("b") is None
+        assert await store.load_state("a") == {"x": 1}
+        clock.now += 24 * 3600
+        assert await store.purge_expired() == 1
+    finally:
+        await store.close()
+
+
+async def test_survives_a_restart_and_migrations_run_once(database_url: str) -> None:
+    first = Store(database_url)
+    await first.open()
+    await first.save_state("k", "llangunnor", {"phase": "asking"}, 3600)
+    await first.close()
+    second = Store(database_url)
+    await second.open()
+    try:
+        assert await second.load_state("k") == {"phase": "asking"}
+        engine = second._ready()
+        async with engine.begin() as conn:
+            assert await migrate(conn, second.dialect) == []
+    finally:
+        await second.close()
+
+
+async def test_replicas_starting_together_migrate_once(database_url: str) -> None:
+    stores = [Store(database_url) for _ in range(3)]
+    if stores[0].dialect == "sqlite":
+        pytest.skip("several replicas share state through PostgreSQL")
+    await asyncio.gather(*(s.open() for s in stores))
+    try:
+        async with stores[0]._ready().begin() as conn:
+            from sqlalchemy import text
+
+            count = (await conn.execute(text("SELECT count(*) FROM chatops_schema"))).scalar()
+        assert count == len(MIGRATIONS)
+    finally:
+        await asyncio.gather(*(s.close() for s in stores))
+
+
+def test_user_ids_are_hashed() -> None:
+    key = user_key("slack", "U123")
+    assert "U123" not in key and len(key) == 64 and key == user_key("slack", "U123") != user_key("teams", "U123")
+
+
+@pytest.mark.parametrize("url", ["mysql://x", "nonsense"])
+def test_bad_database_urls_are_one_clear_line(url: str) -> None:
+    with pytest.raises(SettingsError, match="CHATOPS_DATABASE_URL"):
+        engine_url(url)
+
+
+async def test_an_unreachable_database_is_a_store_error_without_the_password() -> None:
+    store = Store("postgresql://chatops:s3cret-pw@127.0.0.1:1/nowhere")
+    with pytest.raises(StoreError) as caught:
+        await store.open()
+    assert "s3cret-pw" not in str(caught.value)
