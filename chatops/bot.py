@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from typing import Protocol as Interface
 
 from pydantic import ValidationError
@@ -22,8 +23,10 @@ from .errors import ChatopsError
 from .inference import read
 from .lookup import is_command
 from .reply import Choice, Paragraph, Reply
-from .store import Store, user_key
 from .text import clean
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported only when a conversation needs it
+    from .store import Store
 
 log = logging.getLogger("chatops")
 
@@ -54,12 +57,14 @@ class Bot:
         library: Library,
         *,
         store: Store | None = None,
+        database_url: str | None = None,
         contacts: Contacts = NO_CONTACTS,
         messenger: Messenger | None = None,
         ttl_hours: int = DEFAULT_TTL_HOURS,
     ) -> None:
         self.library = library
-        self.store = store or Store()
+        self._store = store
+        self._database_url = database_url
         self.contacts = contacts
         self.messenger = messenger
         self.ttl_hours = ttl_hours
@@ -82,8 +87,17 @@ class Bot:
             council=council, council_name=council, title=w.HELP_TITLE, blocks=[Paragraph(text=w.SOMETHING_WRONG)]
         )
 
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from .store import Store
+
+            self._store = Store(self._database_url)
+        return self._store
+
     async def close(self) -> None:
-        await self.store.close()
+        if self._store is not None:
+            await self._store.close()
 
     async def _is_triage(self, turn: Turn) -> bool:
         lowered = clean(turn.text)[0].casefold()
@@ -102,7 +116,7 @@ class Bot:
 
     async def _load(self, turn: Turn) -> triage.TriageState | None:
         await self.store.open()
-        data = await self.store.load_state(user_key(turn.platform, turn.user))
+        data = await self.store.load_state(_key(turn))
         try:
             return triage.TriageState.model_validate(data) if data else None
         except ValidationError:
@@ -117,7 +131,7 @@ class Bot:
             text = command  # "/protocol concern" or "/protocol forget"
         state = await self._load(turn)
         transition = triage.step(state, text, ctx)
-        key = user_key(turn.platform, turn.user)
+        key = _key(turn)
         if transition.forget:
             forgotten = await self.store.forget(key)
             reply = transition.reply
@@ -144,3 +158,9 @@ class Bot:
             return reply
         failed = Paragraph(text=w.HANDOFF_FAILED.format(person=handoff.person.label))
         return reply.model_copy(update={"title": w.HANDOFF_NOT_SENT_TITLE, "blocks": [failed]})
+
+
+def _key(turn: Turn) -> str:
+    from .store import user_key
+
+    return user_key(turn.platform, turn.user)

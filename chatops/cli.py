@@ -25,7 +25,6 @@ from .loading import load_protocol
 from .model import Protocol
 from .reply import Reply
 from .settings import Settings
-from .store import Store
 
 EXIT_PROBLEMS, EXIT_USAGE = 1, 2
 
@@ -89,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _bot(library: Library, settings: Settings, messenger: Messenger | None = None) -> Bot:
     return Bot(
         library,
-        store=Store(settings.database_url),
+        database_url=settings.database_url,
         contacts=load_contacts(settings.contacts),
         messenger=messenger,
         ttl_hours=settings.state_ttl_hours,
