@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="+", metavar="TEXT")
     council(p)
     p.add_argument("--json", action="store_true", help="print the reading, route and reply as JSON")
-    p = sub.add_parser("validate", help="check protocol files; prints file:line: problem lines")
+    p = sub.add_parser("validate", help="check protocol (and contacts*.yaml) files; prints file:line: problem lines")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: every council's file)")
     p = sub.add_parser("schema", help="print the JSON Schema of protocol files")
     p.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE instead")
@@ -208,6 +208,10 @@ def _validate(args: argparse.Namespace, library: Library, settings: Settings) ->
         paths = [library.paths[council] for council in library.ids]
     for path in paths:
         try:
+            if path.name.startswith("contacts"):
+                contacts = load_contacts(path)
+                print(f"ok {path}: contacts for {', '.join(contacts.root) or 'no council'}")
+                continue
             protocol = load_protocol(path)
         except ProtocolDataError as exc:
             problems += exc.problems

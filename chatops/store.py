@@ -108,6 +108,7 @@ class Store:
             raise StoreError(f"cannot read the store: {type(exc).__name__}") from None
 
     async def save_state(self, key: str, council: str, state: dict[str, Any], ttl_seconds: float) -> None:
+        """Keep a person's answers; everyone's expired answers are erased in the same transaction."""
         values = {
             "user_key": key,
             "council": council,
@@ -122,6 +123,7 @@ class Store:
         )
         try:
             async with self._ready().begin() as conn:
+                await conn.execute(delete(triage_state).where(triage_state.c.expires_at <= self.now()))
                 await conn.execute(statement)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot write to the store: {type(exc).__name__}") from None

@@ -144,3 +144,13 @@ def test_console_runs_a_whole_concern_and_keeps_nothing_typed(tmp_path: Path) ->
     assert "erased" in result.stdout
     stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
     assert stored and b"SECRET-WORD-42" not in stored
+
+
+def test_validate_checks_contacts_files(tmp_path: Path) -> None:
+    assert run_cli("validate", str(DATA / "contacts.example.yaml")).returncode == 0
+    broken = tmp_path / "contacts.yaml"
+    broken.write_text("llangunnor:\n  chair:\n    - {name: X, gender: robot}\n", encoding="utf-8")
+    result = run_cli("validate", str(broken))
+    assert result.returncode == 1 and result.stdout.startswith(f"{broken}:3: ")
+    bad_setting = run_cli("command", "help", env={"CHATOPS_CONTACTS": str(broken)})
+    assert bad_setting.returncode == 1 and f"{broken}:3:" in bad_setting.stderr

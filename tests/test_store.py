@@ -98,3 +98,16 @@ async def test_an_unreachable_database_is_a_store_error_without_the_password() -
     with pytest.raises(StoreError) as caught:
         await store.open()
     assert "s3cret-pw" not in str(caught.value)
+
+
+async def test_saving_erases_everyone_elses_expired_answers(database_url: str) -> None:
+    clock = Clock()
+    store = Store(database_url, now=clock)
+    await store.open()
+    try:
+        await store.save_state("gone", "llangunnor", {"x": 1}, 60)
+        clock.now += 120
+        await store.save_state("new", "llangunnor", {"x": 2}, 60)
+        assert await store.purge_expired() == 0  # already erased by the save
+    finally:
+        await store.close()
