@@ -169,6 +169,8 @@ def step(state: TriageState | None, text: str, ctx: Context) -> Transition:
         return _confirming(state, lowered, ctx)
     if starting:
         return _advance(state, ctx, welcome_back=True)
+    if lowered == PREFIX + "change=category" and ctx.protocol.concerns:
+        return _advance(state.model_copy(update={"category": None}), ctx)
     if lowered.startswith(PREFIX + "handoff="):
         return _offer_handoff(state, lowered.removeprefix(PREFIX + "handoff="), ctx)
     if lowered.startswith(PREFIX) and "=" in lowered:
@@ -420,6 +422,8 @@ def recommendation(state: TriageState, ctx: Context, intro: list[Block] | None =
                 blocks.append(Paragraph(text="\n".join(filter(None, [text, *roles_only]))))
         choices += _handoff_choices(offered, ctx)
     blocks.append(Paragraph(text=w.RECOMMEND_KEPT.format(hours=ctx.ttl_hours)))
+    if protocol.concerns:
+        choices.append(Choice(label=w.CHOICE_CHANGE_CATEGORY, value=PREFIX + "change=category"))
     choices += [_restart_choice(), Choice(label=w.CHOICE_FORGET, value=PREFIX + "forget")]
     return _reply(ctx, w.RECOMMEND_TITLE, blocks, choices)
 

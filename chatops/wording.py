@@ -164,6 +164,7 @@ RECOMMEND_KEPT = "Your button answers are kept for {hours} hours so you can come
 CHOICE_CONCERN = "Raise a concern privately"
 CHOICE_HANDOFF = "Ask {name} to get in touch"
 CHOICE_RESTART = "Start again"
+CHOICE_CHANGE_CATEGORY = "Change what it's about"
 CHOICE_FORGET = "Forget my answers"
 CHOICE_SEND = "Send it"
 CHOICE_DONT_SEND = "Don't send"

@@ -122,6 +122,11 @@ async def test_free_text_start_confirms_its_reading_and_asks_only_what_is_missin
     ]
     done = await chat.say("no, not yet")
     assert done.title == "Your options under the protocol"
+    again = await chat.choose("Change what it's about")  # a wrong guess is one tap to put right
+    assert "What is it about?" in text_of(again)
+    changed = await chat.choose("Confidentiality")
+    assert "Integrity, mutual support and appropriate confidentiality" in text_of(changed)
+    assert "female manager" in text_of(changed)  # the other answers are kept
 
 
 async def test_typed_answers_and_unexpected_input() -> None:
