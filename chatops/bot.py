@@ -87,6 +87,12 @@ class Bot:
             council=council, council_name=council, title=w.HELP_TITLE, blocks=[Paragraph(text=w.SOMETHING_WRONG)]
         )
 
+    def home(self, council: str | None = None) -> Reply:
+        """The front page: the protocol, quick lookups, and a private way to raise a concern."""
+        reply = self.library.lookup(council).home()
+        concern = Choice(label=w.CHOICE_CONCERN, value=triage.PREFIX + "start")
+        return reply.model_copy(update={"choices": [concern, *reply.choices]})
+
     @property
     def store(self) -> Store:
         if self._store is None:

@@ -20,7 +20,7 @@ from . import triage
 from .bot import Bot, Messenger, Turn
 from .contacts import load_contacts
 from .councils import DEFAULT_COUNCIL, Library, protocol_files
-from .errors import ChatopsError, ProtocolDataError
+from .errors import ChatopsError, ProtocolDataError, SettingsError
 from .loading import load_protocol
 from .model import Protocol
 from .reply import Reply
@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="+", metavar="TEXT")
     council(p)
     p.add_argument("--json", action="store_true", help="print the reading, route and reply as JSON")
+    p = sub.add_parser("serve", help="the web server: Slack at /slack/events, /healthz")
+    council(p)
+    p.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    p.add_argument("--port", type=int, help="port (default PORT, else 3978)")
+    p.add_argument("--socket-mode", action="store_true", help="connect to Slack over Socket Mode (SLACK_APP_TOKEN)")
     p = sub.add_parser("validate", help="check protocol (and contacts*.yaml) files; prints file:line: problem lines")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: every council's file)")
     p = sub.add_parser("schema", help="print the JSON Schema of protocol files")
@@ -175,6 +180,51 @@ def _triage(args: argparse.Namespace, library: Library, settings: Settings) -> i
     return 0
 
 
+def _serve(args: argparse.Namespace, library: Library, settings: Settings) -> int:
+    import logging
+
+    from adapters import web
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for council in {library.resolve(args.council), *settings.slack_councils.values()}:
+        library.protocol(council)  # fail at start, in one line, not at a person's first question
+    if args.council:
+        library = Library(settings.protocol_dirs, default=args.council)
+    if args.socket_mode and not (settings.slack_app_token and settings.slack_bot_token):
+        raise SettingsError("--socket-mode needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN")
+    bot = _bot(library, settings)
+    slack = None
+    if settings.slack_signing_secret or args.socket_mode:
+        if not settings.slack_bot_token:
+            logging.getLogger("chatops.web").warning(
+                "SLACK_BOT_TOKEN is not set: /protocol answers work, but nothing can be posted after them"
+            )
+        slack = web.slack_app(bot, settings)
+    app = web.create_app(bot, settings, slack=slack if not args.socket_mode else None)
+    port = args.port or settings.port
+    asyncio.run(
+        _run_server(app, args.host, port, web.run_socket_mode(slack, settings) if args.socket_mode and slack else None)
+    )
+    return 0
+
+
+async def _run_server(app: Any, host: str, port: int, socket_mode: Any) -> None:
+    from aiohttp import web as aiohttp_web
+
+    runner = aiohttp_web.AppRunner(app)
+    await runner.setup()
+    site = aiohttp_web.TCPSite(runner, host, port)
+    await site.start()
+    print(f"chatops: listening on http://{host}:{port}", file=sys.stderr, flush=True)
+    handler = await socket_mode if socket_mode is not None else None
+    try:
+        await asyncio.Event().wait()
+    finally:
+        if handler is not None:
+            await handler.close_async()
+        await runner.cleanup()
+
+
 def _search(args: argparse.Namespace, library: Library, settings: Settings) -> int:
     council = library.resolve(args.council)
     hits = library.lookup(council).searcher.search(" ".join(args.text), limit=args.limit)
@@ -250,4 +300,5 @@ _ACTIONS = {
     "triage": _triage,
     "validate": _validate,
     "schema": _schema,
+    "serve": _serve,
 }

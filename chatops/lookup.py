@@ -80,6 +80,19 @@ class Lookup:
         blocks.append(Paragraph(text=w.SECTION_LIST.format(refs=refs)))
         return self._reply(w.ABOUT_TITLE, blocks, [Choice(label=w.CHOICE_HELP, value=command_value("help"))])
 
+    def home(self) -> Reply:
+        """The front page a platform shows (Slack's App Home): the protocol, its version, quick lookups."""
+        p = self.protocol
+        adopted = ", ".join(
+            filter(None, (f"adopted {p.adopted}" if p.adopted else "", f"Minute {p.minute}" if p.minute else ""))
+        )
+        lines = [w.HOME_INTRO.format(council=p.council, title=p.title)]
+        lines.append(w.HOME_VERSION.format(version=p.version, adopted=f" ({adopted})" if adopted else ""))
+        blocks: list[Block] = [Paragraph(text="\n".join(lines)), Paragraph(text=w.HOME_PRIVATE)]
+        quick = ["expectations officer", "expectations councillor", "roles", "procedure", "about"]
+        choices = [Choice(label=w.HOME_QUICK[q], value=command_value(q)) for q in quick]
+        return self._reply(p.title, blocks, choices)
+
     def roles(self, rest: str) -> Reply:
         p = self.protocol
         if not rest:

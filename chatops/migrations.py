@@ -30,6 +30,13 @@ triage_state = Table(
     Column("expires_at", Float, nullable=False, index=True),
 )
 
+delivered_events = Table(
+    "delivered_events",
+    metadata,
+    Column("event_id", String(200), primary_key=True),  # a platform's event or activity id
+    Column("seen_at", Float, nullable=False, index=True),
+)
+
 Migration = Callable[[AsyncConnection], Awaitable[None]]
 
 
@@ -37,8 +44,13 @@ async def _v1_triage_state(conn: AsyncConnection) -> None:
     await conn.run_sync(lambda sync: triage_state.create(sync, checkfirst=True))
 
 
+async def _v2_delivered_events(conn: AsyncConnection) -> None:
+    await conn.run_sync(lambda sync: delivered_events.create(sync, checkfirst=True))
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "triage state: button answers with an expiry", _v1_triage_state),
+    (2, "delivered events: platform event ids already handled, for redeliveries", _v2_delivered_events),
 ]
 
 _LOCK_ID = 0x636861746F7073  # "chatops"

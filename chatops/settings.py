@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SettingsError
@@ -24,6 +24,11 @@ class Settings:
     database_url: str | None = None
     port: int = DEFAULT_PORT
     state_ttl_hours: int = 24
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_url: str | None = None
+    slack_councils: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -57,6 +62,11 @@ class Settings:
         database_url = get("CHATOPS_DATABASE_URL")
         if database_url and not database_url.lower().startswith(("sqlite", "postgres")):
             raise SettingsError("CHATOPS_DATABASE_URL must start with sqlite:// or postgresql://")
+        slack_api_url = get("CHATOPS_SLACK_API_URL")
+        if slack_api_url and not slack_api_url.startswith(("http://", "https://")):
+            raise SettingsError("CHATOPS_SLACK_API_URL must be an http:// or https:// URL")
+        if slack_api_url and not slack_api_url.endswith("/"):
+            slack_api_url += "/"
         return cls(
             council=get("CHATOPS_COUNCIL"),
             protocol_dirs=dirs,
@@ -64,7 +74,25 @@ class Settings:
             database_url=database_url,
             port=port,
             state_ttl_hours=ttl,
+            slack_bot_token=get("SLACK_BOT_TOKEN"),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_app_token=get("SLACK_APP_TOKEN"),
+            slack_api_url=slack_api_url,
+            slack_councils=_pairs("CHATOPS_SLACK_COUNCILS", get("CHATOPS_SLACK_COUNCILS")),
         )
+
+
+def _pairs(name: str, value: str | None) -> dict[str, str]:
+    """``T0123=llangunnor,T0456=telford-and-wrekin`` → a mapping."""
+    out: dict[str, str] = {}
+    for part in (value or "").split(","):
+        if not part.strip():
+            continue
+        key, sep, council = part.partition("=")
+        if not sep or not key.strip() or not council.strip():
+            raise SettingsError(f"{name} must look like TEAM_ID=council-id,TEAM_ID=council-id")
+        out[key.strip()] = council.strip()
+    return out
 
 
 def read_dotenv(path: Path) -> dict[str, str]:

@@ -22,7 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from .errors import SettingsError, StoreError
-from .migrations import migrate, triage_state
+from .migrations import delivered_events, migrate, triage_state
+
+EVENT_MEMORY_SECONDS = 24 * 3600
+"""How long an event id is remembered: platforms redeliver within minutes, not days."""
 
 
 def default_data_dir() -> Path:
@@ -141,5 +144,20 @@ class Store:
             async with self._ready().begin() as conn:
                 result = await conn.execute(delete(triage_state).where(triage_state.c.expires_at <= self.now()))
                 return int(result.rowcount or 0)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot write to the store: {type(exc).__name__}") from None
+
+    async def first_delivery(self, event_id: str) -> bool:
+        """Record a platform event id; False if it was seen before (a retry), so it is handled once."""
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        statement = insert(delivered_events).values(event_id=event_id[:200], seen_at=self.now())
+        statement = statement.on_conflict_do_nothing(index_elements=[delivered_events.c.event_id])
+        try:
+            async with self._ready().begin() as conn:
+                await conn.execute(
+                    delete(delivered_events).where(delivered_events.c.seen_at < self.now() - EVENT_MEMORY_SECONDS)
+                )
+                result = await conn.execute(statement)
+                return bool(result.rowcount)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot write to the store: {type(exc).__name__}") from None

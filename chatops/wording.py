@@ -190,3 +190,15 @@ SAFETY_999 = "If you or anyone else is in immediate danger, call 999 now."
 SAFETY_SELF_HARM = "If you are thinking about harming yourself, you can talk to Samaritans, free, any time: 116 123."
 SAFETY_REPORTING = "{council}'s protocol refers to the council's procedure for confidential reporting ({ref})."
 SAFETY_REPORTING_CONTACT = "Confidential reporting: {people}"
+
+# --- the home page (Slack App Home) ---------------------------------------------------------------
+HOME_INTRO = "{council} · {title}. Ask me anything about how councillors and officers work together."
+HOME_VERSION = "Current version: {version}{adopted}."
+HOME_PRIVATE = "Everything here is private to you. To raise a concern, choose Raise a concern privately."
+HOME_QUICK = {
+    "expectations officer": "What officers can expect",
+    "expectations councillor": "What councillors can expect",
+    "roles": "Roles",
+    "procedure": "When things go wrong",
+    "about": "About this protocol",
+}

@@ -111,3 +111,18 @@ async def test_saving_erases_everyone_elses_expired_answers(database_url: str) -
         assert await store.purge_expired() == 0  # already erased by the save
     finally:
         await store.close()
+
+
+async def test_an_event_is_handled_once(database_url: str) -> None:
+    clock = Clock()
+    store = Store(database_url, now=clock)
+    await store.open()
+    try:
+        assert await store.first_delivery("Ev123") is True
+        assert await store.first_delivery("Ev123") is False
+        assert await store.first_delivery("Ev456") is True
+        clock.now += 2 * 24 * 3600
+        assert await store.first_delivery("Ev789") is True
+        assert await store.first_delivery("Ev123") is True  # long forgotten, and harmless
+    finally:
+        await store.close()

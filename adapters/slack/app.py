@@ -1,0 +1,208 @@
+"""The Slack app on slack-bolt: listeners convert Slack payloads to Turns and Replies to Block Kit.
+
+Nothing here knows the protocol. Slash commands answer in the ``ack`` (ephemeral, within Slack's
+3 seconds); direct messages and button presses are answered after the ack. A concern started in a
+channel continues in a direct message. Message text is never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from chatops import wording
+from chatops.bot import Bot, Turn
+from chatops.contacts import Person
+from chatops.reply import Reply
+
+from .blocks import ACTION_PREFIX, SHARE_ACTION, home_view, messages
+
+log = logging.getLogger("chatops.slack")
+_MENTION = re.compile(r"<@[A-Z0-9]+>")
+
+
+class SlackMessenger:
+    """Delivers a confirmed hand-off as a Slack direct message to the contact's user id."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def send(self, person: Person, text: str) -> bool:
+        if not person.slack:
+            return False
+        try:
+            opened = await self.client.conversations_open(users=person.slack)
+            await self.client.chat_postMessage(channel=opened["channel"]["id"], text=text)
+        except SlackApiError as exc:
+            log.error("hand-off not delivered: %s", exc.response.get("error", "error"))
+            return False
+        return True
+
+
+def web_client(token: str | None, base_url: str | None) -> AsyncWebClient:
+    """The Web API client; ``CHATOPS_SLACK_API_URL`` points it at a proxy or a test double."""
+    client = AsyncWebClient(token=token, base_url=base_url or AsyncWebClient.BASE_URL)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def build_app(
+    bot: Bot, *, token: str | None, api_url: str | None = None, councils: Mapping[str, str] | None = None
+) -> AsyncApp:
+    """The bolt app. ``councils`` maps Slack team ids to council ids (else the default council).
+
+    Requests reach it only through :class:`SlackGuard` (HTTP) or Socket Mode, so bolt's own
+    signature check, which logs bodies it refuses, is off.
+    """
+    client = web_client(token, api_url)
+
+    async def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+        # one workspace token, no auth.test round trip before the first acknowledgement
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=token)
+
+    app = AsyncApp(
+        client=client,
+        authorize=authorize,
+        process_before_response=False,
+        request_verification_enabled=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    team_councils = dict(councils or {})
+
+    def council(team: str | None) -> str | None:
+        return team_councils.get(team or "")
+
+    async def post(channel: str, reply: Reply) -> None:
+        for message in messages(reply):
+            await client.chat_postMessage(channel=channel, **message)
+
+    async def direct(user: str, reply: Reply) -> None:
+        opened = await client.conversations_open(users=user)
+        await post(opened["channel"]["id"], reply)
+
+    @app.middleware
+    async def handle_each_event_once(body: dict[str, Any], next: Any) -> BoltResponse | None:
+        event_id = body.get("event_id")
+        if event_id and not await bot.store.first_delivery(f"slack:{event_id}"):
+            return BoltResponse(status=200, body="")  # a retry of something already handled
+        await next()
+        return None
+
+    @app.command("/protocol")
+    async def on_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
+        text = command.get("text", "")
+        turn = Turn(
+            text=f"{wording.COMMAND_PREFIX} {text}",
+            user=command["user_id"],
+            council=council(command.get("team_id")),
+            platform="slack",
+            user_name=f"<@{command['user_id']}>",
+        )
+        reply = await bot.handle(turn)
+        if reply.move_to_direct:
+            await ack(response_type="ephemeral", text=wording.CONCERN_MOVED)
+            await direct(command["user_id"], reply)
+            return
+        pages = messages(reply, share_value=turn.text)
+        await ack(response_type="ephemeral", **pages[0])
+        for page in pages[1:]:
+            await respond(response_type="ephemeral", **page)
+
+    @app.event("message")
+    async def on_direct_message(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+            return
+        turn = Turn(
+            text=event.get("text", ""),
+            user=event["user"],
+            council=council(context.team_id),
+            direct=True,
+            platform="slack",
+            user_name=f"<@{event['user']}>",
+        )
+        await post(event["channel"], await bot.handle(turn))
+
+    @app.event("app_mention")
+    async def on_mention(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        text = _MENTION.sub("", event.get("text", "")).strip()
+        turn = Turn(
+            text=f"{wording.COMMAND_PREFIX} {text}",
+            user=event["user"],
+            council=council(context.team_id),
+            platform="slack",
+        )
+        reply = await bot.handle(turn)
+        if reply.move_to_direct:
+            await direct(event["user"], reply)
+            text_only = wording.CONCERN_ONLY_PRIVATE
+            await client.chat_postEphemeral(channel=event["channel"], user=event["user"], text=text_only)
+            return
+        for page in messages(reply):
+            await client.chat_postEphemeral(channel=event["channel"], user=event["user"], **page)
+
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        await client.views_publish(user_id=event["user"], view=home_view(bot.home(council(context.team_id))))
+
+    @app.action(SHARE_ACTION)
+    async def on_share(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
+        turn = Turn(text=action["value"], user=user, council=council(_team(body)), platform="slack")
+        reply = await bot.handle(turn)
+        if channel is None or reply.move_to_direct:
+            return
+        reply = reply.model_copy(update={"private": False, "choices": []})
+        for page in messages(reply, shared_by=user):
+            await client.chat_postMessage(channel=channel, **page)
+        await respond(delete_original=True)
+
+    @app.action(re.compile(rf"^{ACTION_PREFIX}\d+$"))
+    async def on_choice(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id")
+        in_home = body.get("container", {}).get("type") == "view"
+        private = in_home or (channel or "").startswith("D")
+        turn = Turn(
+            text=action["value"],
+            user=user,
+            council=council(_team(body)),
+            direct=private,
+            platform="slack",
+            user_name=f"<@{user}>",
+        )
+        reply = await bot.handle(turn)
+        if in_home or (reply.move_to_direct and not private):
+            await direct(user, reply)
+        elif private and channel:
+            await post(channel, reply)
+        else:
+            pages = messages(reply, share_value=action["value"])
+            await respond(replace_original=True, response_type="ephemeral", **pages[0])
+            for page in pages[1:]:
+                await respond(response_type="ephemeral", **page)
+
+    @app.error
+    async def on_error(error: Exception) -> None:
+        detail = error.response.get("error", "error") if isinstance(error, SlackApiError) else ""
+        log.error("slack listener failed: %s %s", type(error).__name__, detail)
+
+    return app
+
+
+def _team(body: dict[str, Any]) -> str | None:
+    team = body.get("team") or {}
+    return team.get("id") if isinstance(team, dict) else None

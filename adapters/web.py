@@ -1,0 +1,73 @@
+"""The web server (``chatops serve``): Slack at /slack/events, /healthz; one aiohttp app.
+
+A platform whose settings are missing is simply not served, with one log line saying why.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from chatops.bot import Bot
+from chatops.settings import Settings
+
+log = logging.getLogger("chatops.web")
+
+BOT_KEY = web.AppKey("bot", Bot)
+
+
+def slack_app(bot: Bot, settings: Settings) -> AsyncApp:
+    from .slack.app import SlackMessenger, build_app
+
+    app = build_app(
+        bot, token=settings.slack_bot_token, api_url=settings.slack_api_url, councils=settings.slack_councils
+    )
+    if bot.messenger is None:
+        bot.messenger = SlackMessenger(app.client)
+    return app
+
+
+def create_app(bot: Bot, settings: Settings, *, slack: AsyncApp | None = None) -> web.Application:
+    app = web.Application(client_max_size=2 * 1024 * 1024)  # the Slack guard answers 413 above 1 MiB
+    app[BOT_KEY] = bot
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "councils": bot.library.ids, "slack": slack is not None})
+
+    app.router.add_get("/healthz", healthz)
+    if slack is not None and settings.slack_signing_secret:
+        from .slack.guard import SlackGuard
+
+        guard = SlackGuard(settings.slack_signing_secret)
+
+        async def slack_events(request: web.Request) -> web.Response:
+            refused, body = await guard.read(request)
+            if refused is not None:
+                return refused
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))  # type: ignore[arg-type]
+            response = await slack.async_dispatch(bolt_request)
+            content_type = response.headers.pop("content-type", ["application/json"])[0].split(";")[0]
+            return web.Response(status=response.status, body=response.body, content_type=content_type)
+
+        app.router.add_post("/slack/events", slack_events)
+    else:
+        log.warning("Slack is not served at /slack/events: SLACK_SIGNING_SECRET is not set")
+
+    async def close(app: web.Application) -> None:
+        await bot.close()
+
+    app.on_cleanup.append(close)
+    return app
+
+
+async def run_socket_mode(slack: AsyncApp, settings: Settings) -> Any:
+    """Slack over Socket Mode, for councils that cannot expose a public URL."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(slack, settings.slack_app_token)
+    await handler.connect_async()
+    return handler
