@@ -48,7 +48,7 @@ def create_app(bot: Bot, settings: Settings, *, slack: AsyncApp | None = None) -
             refused, body = await guard.read(request)
             if refused is not None:
                 return refused
-            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))  # type: ignore[arg-type]
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
             response = await slack.async_dispatch(bolt_request)
             content_type = response.headers.pop("content-type", ["application/json"])[0].split(";")[0]
             return web.Response(status=response.status, body=response.body, content_type=content_type)
@@ -69,5 +69,5 @@ async def run_socket_mode(slack: AsyncApp, settings: Settings) -> Any:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     handler = AsyncSocketModeHandler(slack, settings.slack_app_token)
-    await handler.connect_async()
+    await handler.connect_async()  # type: ignore[no-untyped-call]
     return handler

@@ -7,6 +7,7 @@ start-up under a lock so several replicas can start at once.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -62,6 +63,7 @@ class Store:
         self.url = engine_url(url)
         self.now = now
         self._engine: AsyncEngine | None = None
+        self._opening = asyncio.Lock()
 
     @property
     def dialect(self) -> str:
@@ -70,6 +72,11 @@ class Store:
     async def open(self) -> None:
         if self._engine is not None:
             return
+        async with self._opening:
+            if self._engine is None:
+                await self._open()
+
+    async def _open(self) -> None:
         options: dict[str, Any] = {}
         if self.dialect == "sqlite":
             path = self.url.removeprefix("sqlite+aiosqlite:///")
@@ -90,15 +97,16 @@ class Store:
             await self._engine.dispose()
             self._engine = None
 
-    def _ready(self) -> AsyncEngine:
-        if self._engine is None:
-            raise StoreError("the store is not open")
+    async def _ready(self) -> AsyncEngine:
+        """The engine, opened (and migrated) on first use."""
+        await self.open()
+        assert self._engine is not None
         return self._engine
 
     async def load_state(self, key: str) -> dict[str, Any] | None:
         """The person's kept answers, or None (expired answers are erased on the way)."""
         try:
-            async with self._ready().begin() as conn:
+            async with (await self._ready()).begin() as conn:
                 row = (await conn.execute(select(triage_state).where(triage_state.c.user_key == key))).first()
                 if row is None:
                     return None
@@ -125,7 +133,7 @@ class Store:
             set_={k: statement.excluded[k] for k in ("council", "state", "expires_at")},
         )
         try:
-            async with self._ready().begin() as conn:
+            async with (await self._ready()).begin() as conn:
                 await conn.execute(delete(triage_state).where(triage_state.c.expires_at <= self.now()))
                 await conn.execute(statement)
         except SQLAlchemyError as exc:
@@ -133,7 +141,7 @@ class Store:
 
     async def forget(self, key: str) -> bool:
         try:
-            async with self._ready().begin() as conn:
+            async with (await self._ready()).begin() as conn:
                 result = await conn.execute(delete(triage_state).where(triage_state.c.user_key == key))
                 return bool(result.rowcount)
         except SQLAlchemyError as exc:
@@ -141,7 +149,7 @@ class Store:
 
     async def purge_expired(self) -> int:
         try:
-            async with self._ready().begin() as conn:
+            async with (await self._ready()).begin() as conn:
                 result = await conn.execute(delete(triage_state).where(triage_state.c.expires_at <= self.now()))
                 return int(result.rowcount or 0)
         except SQLAlchemyError as exc:
@@ -153,7 +161,7 @@ class Store:
         statement = insert(delivered_events).values(event_id=event_id[:200], seen_at=self.now())
         statement = statement.on_conflict_do_nothing(index_elements=[delivered_events.c.event_id])
         try:
-            async with self._ready().begin() as conn:
+            async with (await self._ready()).begin() as conn:
                 await conn.execute(
                     delete(delivered_events).where(delivered_events.c.seen_at < self.now() - EVENT_MEMORY_SECONDS)
                 )

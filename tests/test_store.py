@@ -60,7 +60,7 @@ async def test_survives_a_restart_and_migrations_run_once(database_url: str) -> 
     await second.open()
     try:
         assert await second.load_state("k") == {"phase": "asking"}
-        engine = second._ready()
+        engine = await second._ready()
         async with engine.begin() as conn:
             assert await migrate(conn, second.dialect) == []
     finally:
@@ -73,7 +73,7 @@ async def test_replicas_starting_together_migrate_once(database_url: str) -> Non
         pytest.skip("several replicas share state through PostgreSQL")
     await asyncio.gather(*(s.open() for s in stores))
     try:
-        async with stores[0]._ready().begin() as conn:
+        async with (await stores[0]._ready()).begin() as conn:
             from sqlalchemy import text
 
             count = (await conn.execute(text("SELECT count(*) FROM chatops_schema"))).scalar()

@@ -1,0 +1,123 @@
+"""Test fakes for Slack, shipped so tests (ours and a council's) can run a whole conversation:
+
+- :class:`FakeSlackAPI`, an aiohttp server on an ephemeral port that records Web API calls and
+  answers with Slack's real response shapes, including ``429`` + ``Retry-After`` and ``ok: false``;
+- :func:`signed`, headers for a body signed exactly as Slack signs requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+
+def signed(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's v0 signature: HMAC-SHA256 of ``v0:{timestamp}:{body}`` with the signing secret."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+
+
+@dataclass
+class FakeSlackAPI:
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = field(default_factory=dict)
+    server: TestServer | None = None
+
+    def fail(self, method: str, status: int = 200, error: str | None = None, retry_after: int | None = None) -> None:
+        """Make the next call of ``method`` fail: ``429`` with ``Retry-After``, or ``ok: false``."""
+        body = {"ok": False, "error": error or ("ratelimited" if status == 429 else "internal_error")}
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        self.failures.setdefault(method, []).append((status, body, headers))
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("/api/"))
+
+    def response_url(self, name: str = "cmd") -> str:
+        assert self.server is not None
+        return str(self.server.make_url(f"/respond/{name}"))
+
+    def made(self, method: str) -> list[dict[str, Any]]:
+        return [c.args for c in self.calls if c.method == method]
+
+    async def wait(self, method: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """The calls of ``method`` once there are ``count`` of them (listeners run after the ack)."""
+        deadline = time.monotonic() + timeout
+        while len(self.made(method)) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        return self.made(method)
+
+    async def start(self) -> FakeSlackAPI:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/respond/{name}", self._respond)
+        self.server = TestServer(app, port=0)
+        await self.server.start_server()
+        return self
+
+    async def close(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        text = await request.text()
+        if request.content_type == "application/json":
+            args: dict[str, Any] = json.loads(text or "{}")
+        else:
+            args = {k: v[0] for k, v in parse_qs(text).items()}
+        args = {**dict(request.query), **args}  # the SDK sends some methods' arguments as query parameters
+        for key in ("blocks", "view"):
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        return args
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        self.calls.append(Call(method, args))
+        pending = self.failures.get(method)
+        if pending:
+            status, body, headers = pending.pop(0)
+            return web.json_response(body, status=status, headers=headers)
+        return web.json_response(self._ok(method, args))
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("response_url:" + request.match_info["name"], await self._args(request)))
+        return web.Response(text="ok")
+
+    @staticmethod
+    def _ok(method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "conversations.open":
+            user = str(args.get("users", "U0")).split(",")[0]
+            return {"ok": True, "channel": {"id": "D" + user.lstrip("UW")}}
+        if method == "chat.postMessage":
+            return {
+                "ok": True,
+                "channel": args.get("channel"),
+                "ts": f"{time.time():.6f}",
+                "message": {"text": args.get("text", ""), "blocks": args.get("blocks", [])},
+            }
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{time.time():.6f}"}
+        if method == "views.publish":
+            return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}
+        if method == "auth.test":
+            return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}
+        return {"ok": True}

@@ -1,0 +1,354 @@
+"""The Slack app over real HTTP: signed requests in, a local fake Slack Web API recording what
+users would see. No internals are patched."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from slack_sdk.models.blocks import Block
+
+from adapters.slack.guard import SlackGuard
+from adapters.slack.testing import FakeSlackAPI, signed
+from adapters.web import create_app, slack_app
+from chatops import wording
+from chatops.bot import Bot
+from chatops.contacts import load_contacts
+from chatops.councils import Library
+from chatops.settings import Settings
+from chatops.store import Store
+
+from .conftest import DATA, ROOT
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5-test"
+
+
+@dataclass
+class Slack:
+    api: FakeSlackAPI
+    session: aiohttp.ClientSession
+
+    async def post(
+        self, body: str, content_type: str, headers: dict[str, str] | None = None, sign: bool = True
+    ) -> aiohttp.ClientResponse:
+        all_headers = {"Content-Type": content_type, **(signed(SECRET, body) if sign else {}), **(headers or {})}
+        response = await self.session.post("/slack/events", data=body.encode(), headers=all_headers)
+        await response.read()
+        return response
+
+    async def command(self, text: str, *, user: str = "U1", team: str = "T1", channel: str = "C1") -> dict[str, Any]:
+        body = urlencode(
+            {
+                "token": "t",
+                "team_id": team,
+                "channel_id": channel,
+                "user_id": user,
+                "user_name": "sam",
+                "command": "/protocol",
+                "text": text,
+                "response_url": self.api.response_url("cmd"),
+                "trigger_id": "1.2.3",
+            }
+        )
+        response = await self.post(body, "application/x-www-form-urlencoded")
+        assert response.status == 200
+        data: dict[str, Any] = await response.json()
+        return data
+
+    async def event(
+        self, event: dict[str, Any], event_id: str, *, team: str = "T1", retry: int | None = None
+    ) -> aiohttp.ClientResponse:
+        body = json.dumps(
+            {
+                "token": "t",
+                "team_id": team,
+                "api_app_id": "A1",
+                "type": "event_callback",
+                "event_id": event_id,
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        )
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
+        return await self.post(body, "application/json", headers)
+
+    async def press(
+        self,
+        value: str,
+        *,
+        action_id: str = "chatops-0",
+        channel: str = "C1",
+        container: str = "message",
+        user: str = "U1",
+        team: str = "T1",
+    ) -> aiohttp.ClientResponse:
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "name": "sam"},
+            "team": {"id": team},
+            "channel": {"id": channel},
+            "container": {"type": container, "channel_id": channel},
+            "response_url": self.api.response_url("press"),
+            "trigger_id": "1.2.3",
+            "actions": [{"action_id": action_id, "block_id": "b1", "type": "button", "value": value}],
+        }
+        return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+
+@pytest.fixture
+async def slack(tmp_path: Path) -> AsyncIterator[Slack]:
+    api = await FakeSlackAPI().start()
+    settings = Settings(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=api.url,
+        slack_councils={"TTW": "telford-and-wrekin"},
+    )
+    bot = Bot(
+        Library(),
+        store=Store(f"sqlite:///{tmp_path}/slack.sqlite3"),
+        contacts=load_contacts(DATA / "contacts.example.yaml"),
+    )
+    server = TestServer(create_app(bot, settings, slack=slack_app(bot, settings)), port=0)
+    await server.start_server()
+    session = aiohttp.ClientSession(base_url=server.make_url("/"))
+    try:
+        yield Slack(api, session)
+    finally:
+        await session.close()
+        await server.close()
+        await api.close()
+
+
+def assert_valid_blocks(blocks: list[dict[str, Any]]) -> None:
+    assert 0 < len(blocks) <= 50
+    for block in blocks:
+        parsed = Block.parse(block)
+        assert parsed is not None
+        parsed.validate_json()
+
+
+async def test_slash_command_answers_privately_with_references_and_a_share_button(slack: Slack) -> None:
+    reply = await slack.command("expectations officer")
+    assert reply["response_type"] == "ephemeral"
+    assert_valid_blocks(reply["blocks"])
+    text = json.dumps(reply["blocks"], ensure_ascii=False)
+    assert "§3.2 Officers can expect from Councillors:" in text and "not to be bullied" in text
+    assert "Llangunnor Community Council — Model Protocol on Member/Officer Relations, adopted February 2020" in text
+    assert "Share in channel" in text and reply["text"].startswith("Llangunnor Community Council")
+    assert slack.api.made("chat.postMessage") == []  # nothing public
+
+
+async def test_workspace_maps_to_its_council(slack: Slack) -> None:
+    reply = await slack.command("about", team="TTW")
+    assert "Telford and Wrekin Borough Council" in reply["text"]
+
+
+async def test_long_answers_stay_within_block_kit_limits(slack: Slack) -> None:
+    reply = await slack.command("section 3", team="TTW")
+    assert_valid_blocks(reply["blocks"])
+    for block in reply["blocks"]:
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+    huge = await slack.command("x" * 5000)
+    assert_valid_blocks(huge["blocks"])
+
+
+async def test_a_button_in_an_ephemeral_answer_replaces_it(slack: Slack) -> None:
+    response = await slack.press("/protocol expectations councillor")
+    assert response.status == 200
+    [update] = await slack.api.wait("response_url:press")
+    assert update["replace_original"] is True and update["response_type"] == "ephemeral"
+    assert_valid_blocks(update["blocks"])
+    assert "All Councillors can expect" in json.dumps(update["blocks"], ensure_ascii=False)
+
+
+async def test_share_posts_the_answer_in_the_channel(slack: Slack) -> None:
+    await slack.press("/protocol section 2.3", action_id="chatops-share", channel="C9")
+    [posted] = await slack.api.wait("chat.postMessage")
+    assert posted["channel"] == "C9" and "shared by <@U1>" in json.dumps(posted["blocks"], ensure_ascii=False)
+    assert "Share in channel" not in json.dumps(posted["blocks"], ensure_ascii=False)
+
+
+async def test_a_concern_started_in_a_channel_moves_to_the_dm(slack: Slack) -> None:
+    ack = await slack.command("concern", team="TTW", channel="C7")
+    assert ack["text"] == wording.CONCERN_MOVED and "blocks" not in ack
+    [opened] = await slack.api.wait("conversations.open")
+    assert opened["users"] == "U1"
+    [posted] = await slack.api.wait("chat.postMessage")
+    assert posted["channel"] == "D1" and "First, are you" in posted["text"]
+    assert all(call.get("channel") != "C7" for call in slack.api.made("chat.postMessage"))
+
+
+async def test_dm_triage_with_buttons_and_a_hand_off(slack: Slack) -> None:
+    dm = {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "ts": "1.0"}
+    await slack.event(
+        {**dm, "text": "I'm an employee and a councillor keeps pressuring me to change my report"}, "Ev1", team="TTW"
+    )
+    [first] = await slack.api.wait("chat.postMessage")
+    assert "I understand: you're an Employee" in first["text"]
+    assert_valid_blocks(first["blocks"])
+    await slack.press("concern:informal_tried=no", channel="D1", team="TTW")
+    await slack.press("concern:gender=any", channel="D1", team="TTW")
+    posts = await slack.api.wait("chat.postMessage", 3)
+    advice = posts[2]
+    assert "Your options under the protocol" in advice["text"] and "Grievance Procedure" in advice["text"]
+    handoff = next(
+        e
+        for b in advice["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if "Pat Example" in e["text"]["text"]
+    )
+    await slack.press(handoff["value"], channel="D1", team="TTW")
+    preview = (await slack.api.wait("chat.postMessage", 4))[3]
+    assert "<@U1> would like to talk to you about a member/officer relations matter" in preview["text"]
+    assert slack.api.made("conversations.open") == []  # nothing sent before confirmation
+    await slack.press("concern:send", channel="D1", team="TTW")
+    [opened] = await slack.api.wait("conversations.open")
+    assert opened["users"] == "U0000000C1"
+    delivered = await slack.api.wait("chat.postMessage", 6)
+    sent = [p for p in delivered if p["channel"] == "D0000000C1"]
+    assert len(sent) == 1 and sent[0]["text"].startswith("<@U1> would like to talk to you")
+    assert "report" not in sent[0]["text"]
+
+
+async def test_retried_events_are_handled_once(slack: Slack) -> None:
+    dm = {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "ts": "1.0", "text": "concern"}
+    assert (await slack.event(dm, "EvSame")).status == 200
+    assert (await slack.event(dm, "EvSame", retry=1)).status == 200
+    assert (await slack.event(dm, "EvSame", retry=2)).status == 200
+    await slack.api.wait("chat.postMessage")
+    await asyncio.sleep(0.2)
+    assert len(slack.api.made("chat.postMessage")) == 1
+
+
+async def test_rate_limits_are_retried_after_retry_after(slack: Slack) -> None:
+    slack.api.fail("chat.postMessage", status=429, retry_after=1)
+    dm = {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "ts": "1.0", "text": "concern"}
+    started = time.monotonic()
+    await slack.event(dm, "Ev429")
+    posts = await slack.api.wait("chat.postMessage", 2, timeout=6)
+    assert len(posts) == 2 and time.monotonic() - started >= 1.0  # one refused, one delivered
+    await asyncio.sleep(0.2)
+    assert len(slack.api.made("chat.postMessage")) == 2
+
+
+async def test_a_slack_error_is_logged_without_text(slack: Slack, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    slack.api.fail("chat.postMessage", error="channel_not_found")
+    dm = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "D404",
+        "user": "U1",
+        "ts": "1.0",
+        "text": "concern SECRET-MARK",
+    }
+    await slack.event(dm, "Ev404")
+    await slack.api.wait("chat.postMessage")
+    await asyncio.sleep(0.2)
+    assert "channel_not_found" in caplog.text and "SECRET-MARK" not in caplog.text
+
+
+async def test_app_home_shows_the_protocol_and_a_private_way_to_raise_a_concern(slack: Slack) -> None:
+    await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}, "EvHome", team="TTW")
+    [published] = await slack.api.wait("views.publish")
+    view = published["view"]
+    assert published["user_id"] == "U1" and view["type"] == "home"
+    assert_valid_blocks(view["blocks"])
+    text = json.dumps(view, ensure_ascii=False)
+    assert "Telford and Wrekin Borough Council" in text and "Raise a concern privately" in text
+    await slack.press("concern:start", container="view", channel="", team="TTW")
+    [posted] = await slack.api.wait("chat.postMessage")
+    assert posted["channel"] == "D1" and "First, are you" in posted["text"]
+
+
+async def test_mentions_in_a_channel_are_answered_privately(slack: Slack) -> None:
+    await slack.event(
+        {"type": "app_mention", "user": "U1", "channel": "C1", "text": "<@UBOT> roles chair", "ts": "1.0"}, "EvMention"
+    )
+    [ephemeral] = await slack.api.wait("chat.postEphemeral")
+    assert ephemeral["user"] == "U1" and "2.3" in ephemeral["text"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status"),
+    [
+        ({}, "command=%2Fprotocol&text=help", 401),  # unsigned
+        ({"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=00"}, "command=%2Fprotocol", 401),
+        ({"X-Slack-Signature": "v0=" + "0" * 64}, "command=%2Fprotocol&text=help", 401),  # bad signature
+        (signed(SECRET, "command=%2Fprotocol&text=help", int(time.time()) - 600), "command=%2Fprotocol&text=help", 401),
+        (signed(SECRET, "command=%2Fprotocol&text=help", int(time.time()) + 600), "command=%2Fprotocol&text=help", 401),
+    ],
+)
+async def test_unsigned_and_badly_signed_requests_are_refused(
+    slack: Slack, headers: dict[str, str], body: str, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    if "X-Slack-Signature" in headers and "X-Slack-Request-Timestamp" not in headers:
+        headers = {**headers, "X-Slack-Request-Timestamp": str(int(time.time()))}
+    response = await slack.post(body + "&marker=BODY-MARK", "application/x-www-form-urlencoded", headers, sign=False)
+    assert response.status == status
+    assert "BODY-MARK" not in caplog.text and slack.api.calls == []
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("{not json", "application/json"),
+        ("[1, 2]", "application/json"),
+        ("payload=%7Bbroken", "application/x-www-form-urlencoded"),
+        ("a=%%%&&==", "application/x-www-form-urlencoded"),
+        ("hello", "text/plain"),
+    ],
+)
+async def test_malformed_signed_requests_are_400(slack: Slack, body: str, content_type: str) -> None:
+    assert (await slack.post(body, content_type)).status == 400
+    assert slack.api.calls == []
+
+
+async def test_bodies_over_one_mebibyte_are_413(slack: Slack) -> None:
+    body = "text=" + "a" * (1024 * 1024 + 10)
+    assert (await slack.post(body, "application/x-www-form-urlencoded")).status == 413
+
+
+def test_slacks_published_signature_test_vector() -> None:
+    """From slack_sdk's signature tests: a real request Slack signed."""
+    body = (
+        "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V"
+        "&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text="
+        "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN"
+        "&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
+    )
+    timestamp = "1531420618"
+    signature = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+    secret = "8f742231b10e8888abcd99yyyzzz85a5"
+    assert signed(secret, body, int(timestamp))["X-Slack-Signature"] == signature
+    guard = SlackGuard(secret, clock=lambda: 1531420618 + 10)
+    assert guard._verifier.is_valid(body, timestamp, signature)
+    assert not guard._verifier.is_valid(body + "x", timestamp, signature)
+
+
+def test_the_manifest_matches_the_core_commands() -> None:
+    manifest = json.loads((ROOT / "app.json").read_text(encoding="utf-8"))
+    [command] = manifest["features"]["slash_commands"]
+    assert command["command"] == wording.COMMAND_PREFIX
+    assert command["usage_hint"] == wording.USAGE_HINT
+    for name in ("expectations", "roles", "section"):
+        assert name in command["usage_hint"]
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "app_mention", "message.im"]
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert scopes == {"commands", "chat:write", "im:history", "im:write", "app_mentions:read"}
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
