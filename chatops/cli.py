@@ -211,7 +211,7 @@ def _serve(args: argparse.Namespace, library: Library, settings: Settings) -> in
 async def _run_server(app: Any, host: str, port: int, socket_mode: Any) -> None:
     from aiohttp import web as aiohttp_web
 
-    runner = aiohttp_web.AppRunner(app)
+    runner = aiohttp_web.AppRunner(app, access_log=None)  # request lines cost throughput and say little
     await runner.setup()
     site = aiohttp_web.TCPSite(runner, host, port)
     await site.start()

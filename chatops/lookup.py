@@ -7,6 +7,7 @@ nearest thing it has, an unknown word gets a suggestion, and anything else is a 
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 
 from . import wording as w
@@ -17,6 +18,7 @@ from .text import MAX_INPUT, Speller, clean, words
 from .vocabulary import Resolved, party_words, resolve
 
 Handler = Callable[["Lookup", str], Reply]
+RECENT_ANSWERS = 512
 
 _REF = re.compile(r"^(?:§|s\.?|sec\.?|section|clause|para(?:graph)?)?\s*(\d+(?:\.\d+)*)\.?$", re.IGNORECASE)
 _WHEN_THINGS_GO_WRONG = re.compile(r"^when\s+things\s+go\s+wrong\b", re.IGNORECASE)
@@ -33,10 +35,28 @@ class Lookup:
     def __init__(self, protocol: Protocol, searcher: Searcher) -> None:
         self.protocol = protocol
         self.searcher = searcher
+        self._recent: OrderedDict[str, Reply] = OrderedDict()
 
     # --- entry point -------------------------------------------------------------------------
     def answer(self, raw: str) -> Reply:
+        """The reply to ``/protocol raw``. Answers depend only on the text and the (immutable)
+        protocol, so the most recent ones are remembered: most people ask the same few things."""
         text, truncated = clean(raw)
+        key = f"{int(truncated)}{text}"
+        cached = self._recent.get(key)
+        if cached is not None:
+            self._recent.move_to_end(key)
+            return cached
+        reply = self.compute(text, truncated)
+        self._recent[key] = reply
+        if len(self._recent) > RECENT_ANSWERS:
+            self._recent.popitem(last=False)
+        return reply
+
+    def compute(self, text: str, truncated: bool = False) -> Reply:
+        """The reply worked out afresh (what a first-time question costs)."""
+        text, cut = clean(text)
+        truncated = truncated or cut
         if text.lower().startswith(w.COMMAND_PREFIX):
             text = text[len(w.COMMAND_PREFIX) :].strip()
         reply = self._dispatch(text)

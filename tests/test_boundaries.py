@@ -91,3 +91,28 @@ def test_a_built_wheel_works_from_any_directory(tmp_path: Path) -> None:
         env=env,
     )
     assert "Minute: 0202-6" in console.stdout
+
+
+CORE_INTERNALS = {
+    "chatops.model",
+    "chatops.lookup",
+    "chatops.search",
+    "chatops.vocabulary",
+    "chatops.triage",
+    "chatops.inference",
+    "chatops.loading",
+    "chatops.synonyms",
+    "chatops.councils",
+}
+
+
+def test_adapters_hold_no_protocol_knowledge() -> None:
+    """Adapters convert: they may use the Bot, Reply, wording and settings, never the protocol's internals."""
+    offenders = {}
+    for path in (ROOT / "adapters").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        used = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        used |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        if used & CORE_INTERNALS:
+            offenders[str(path.relative_to(ROOT))] = used & CORE_INTERNALS
+    assert offenders == {}
