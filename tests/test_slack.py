@@ -352,3 +352,43 @@ def test_the_manifest_matches_the_core_commands() -> None:
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert scopes == {"commands", "chat:write", "im:history", "im:write", "app_mentions:read"}
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+
+
+def test_a_very_long_reply_is_split_into_valid_messages() -> None:
+    from adapters.slack.blocks import messages
+    from chatops.reply import Choice, Paragraph, Quote, Reply
+
+    reply = Reply(council="x", council_name="X Council", title="T" * 400,
+                  blocks=[Paragraph(text="word " * 1500), *[Quote(ref=f"{i}.1", items=["item"] * 3) for i in range(80)]],
+                  choices=[Choice(label="L" * 200, value=f"/protocol section {i}") for i in range(12)])
+    pages = messages(reply, share_value="/protocol x")
+    assert len(pages) >= 2
+    for page in pages:
+        assert_valid_blocks(page["blocks"]) and page["text"]
+        assert len(page["text"]) <= 3000
+    assert pages[0]["blocks"][0]["type"] == "header"
+    assert "Share in channel" in json.dumps(pages[-1]["blocks"])
+
+
+async def test_without_a_signing_secret_slack_is_not_served(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+    caplog.set_level(logging.WARNING)
+    bot = Bot(Library(), store=Store(f"sqlite:///{tmp_path}/s.sqlite3"))
+    server = TestServer(create_app(bot, Settings()), port=0)
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession(base_url=server.make_url("/")) as session:
+            async with session.post("/slack/events", data=b"x") as response:
+                assert response.status in (404, 405)
+            async with session.get("/healthz") as response:
+                assert (await response.json())["status"] == "ok"
+    finally:
+        await server.close()
+    lines = [r.getMessage() for r in caplog.records if "SLACK_SIGNING_SECRET" in r.getMessage()]
+    assert lines == ["Slack is not served at /slack/events: SLACK_SIGNING_SECRET is not set"]
+
+
+def test_socket_mode_needs_its_tokens() -> None:
+    from .conftest import run_cli
+
+    result = run_cli("serve", "--socket-mode")
+    assert result.returncode == 2 and "SLACK_APP_TOKEN" in result.stderr and "Traceback" not in result.stderr
