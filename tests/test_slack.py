@@ -358,9 +358,13 @@ def test_a_very_long_reply_is_split_into_valid_messages() -> None:
     from adapters.slack.blocks import messages
     from chatops.reply import Choice, Paragraph, Quote, Reply
 
-    reply = Reply(council="x", council_name="X Council", title="T" * 400,
-                  blocks=[Paragraph(text="word " * 1500), *[Quote(ref=f"{i}.1", items=["item"] * 3) for i in range(80)]],
-                  choices=[Choice(label="L" * 200, value=f"/protocol section {i}") for i in range(12)])
+    reply = Reply(
+        council="x",
+        council_name="X Council",
+        title="T" * 400,
+        blocks=[Paragraph(text="word " * 1500), *[Quote(ref=f"{i}.1", items=["item"] * 3) for i in range(80)]],
+        choices=[Choice(label="L" * 200, value=f"/protocol section {i}") for i in range(12)],
+    )
     pages = messages(reply, share_value="/protocol x")
     assert len(pages) >= 2
     for page in pages:
