@@ -209,17 +209,27 @@ def _serve(args: argparse.Namespace, library: Library, settings: Settings) -> in
 
 
 async def _run_server(app: Any, host: str, port: int, socket_mode: Any) -> None:
+    """Serve until SIGTERM or Ctrl-C, then close connections and the store cleanly."""
+    import signal
+
     from aiohttp import web as aiohttp_web
 
-    runner = aiohttp_web.AppRunner(app, access_log=None)  # request lines cost throughput and say little
+    # no per-request access log: it costs throughput and says nothing a council needs
+    runner = aiohttp_web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
     await runner.setup()
     site = aiohttp_web.TCPSite(runner, host, port)
     await site.start()
     print(f"chatops: listening on http://{host}:{port}", file=sys.stderr, flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
     handler = await socket_mode if socket_mode is not None else None
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
+        print("chatops: stopping", file=sys.stderr, flush=True)
         if handler is not None:
             await handler.close_async()
         await runner.cleanup()

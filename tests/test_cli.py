@@ -154,3 +154,38 @@ def test_validate_checks_contacts_files(tmp_path: Path) -> None:
     assert result.returncode == 1 and result.stdout.startswith(f"{broken}:3: ")
     bad_setting = run_cli("command", "help", env={"CHATOPS_CONTACTS": str(broken)})
     assert bad_setting.returncode == 1 and f"{broken}:3:" in bad_setting.stderr
+
+
+def test_serve_answers_health_checks_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHATOPS_", "SLACK_"))}
+    env.update({"CHATOPS_DATA_DIR": str(tmp_path), "PORT": str(port)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chatops", "serve", "--host", "127.0.0.1"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    health = json.loads(response.read())
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.1)
+        assert health == {"status": "ok", "councils": ["llangunnor", "telford-and-wrekin"], "slack": False}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert "SLACK_SIGNING_SECRET is not set" in stderr and "Traceback" not in stderr

@@ -24,7 +24,7 @@ from chatops.bot import Bot, Turn
 from chatops.contacts import Person
 from chatops.reply import Reply
 
-from .blocks import ACTION_PREFIX, SHARE_ACTION, home_view, messages
+from .blocks import ACTION_PREFIX, SHARE_ACTION, RenderCache, home_view, messages
 
 log = logging.getLogger("chatops.slack")
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
@@ -77,6 +77,7 @@ def build_app(
         logger=logging.getLogger("slack_bolt"),
     )
     team_councils = dict(councils or {})
+    rendered = RenderCache()
 
     def council(team: str | None) -> str | None:
         return team_councils.get(team or "")
@@ -112,7 +113,7 @@ def build_app(
             await ack(response_type="ephemeral", text=wording.CONCERN_MOVED)
             await direct(command["user_id"], reply)
             return
-        pages = messages(reply, share_value=turn.text)
+        pages = rendered.messages(reply, share_value=turn.text)
         await ack(response_type="ephemeral", **pages[0])
         for page in pages[1:]:
             await respond(response_type="ephemeral", **page)

@@ -5,6 +5,7 @@ A reply too long for one message is split into several.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from chatops.reply import Paragraph, Reply
@@ -115,6 +116,27 @@ def messages(reply: Reply, *, share_value: str | None = None, shared_by: str | N
         text = reply.as_text() if i == 0 else f"{reply.title} (continued)"
         out.append({"blocks": blocks, "text": _cut(text, MAX_FALLBACK)})
     return out
+
+
+class RenderCache:
+    """Rendered pages for recently seen replies. The core hands back the same Reply object for a
+    repeated question, so keeping a reference to it makes ``id()`` a safe key."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._pages: OrderedDict[tuple[int, str | None], tuple[Reply, list[Message]]] = OrderedDict()
+
+    def messages(self, reply: Reply, share_value: str | None = None) -> list[Message]:
+        key = (id(reply), share_value)
+        hit = self._pages.get(key)
+        if hit is not None and hit[0] is reply:
+            self._pages.move_to_end(key)
+            return hit[1]
+        pages = messages(reply, share_value=share_value)
+        self._pages[key] = (reply, pages)
+        if len(self._pages) > self.size:
+            self._pages.popitem(last=False)
+        return pages
 
 
 def home_view(reply: Reply) -> dict[str, Any]:

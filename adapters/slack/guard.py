@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from urllib.parse import parse_qs
@@ -19,6 +20,8 @@ from aiohttp import web
 from slack_sdk.signature import Clock, SignatureVerifier
 
 MAX_BODY = 1024 * 1024
+_FORM = re.compile(r"[^=&]+=[^&]*(?:&[^=&]+=[^&]*)*")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 MAX_SKEW = 60 * 5
 
 log = logging.getLogger("chatops.slack")
@@ -59,11 +62,13 @@ def _check_shape(content_type: str, body: str) -> None:
         return
     if content_type != "application/x-www-form-urlencoded":
         raise ValueError("unexpected content type")
-    form = parse_qs(body, strict_parsing=True, keep_blank_values=True) if body else {}
-    if "payload" in form and not isinstance(json.loads(form["payload"][0]), dict):
-        raise ValueError("payload is not an object")
-    if not form:
-        raise ValueError("empty form")
+    # checked by pattern (cheap) rather than parsed: bolt parses the body again anyway
+    if not _FORM.fullmatch(body) or _BAD_ESCAPE.search(body):
+        raise ValueError("not a form")
+    if body.startswith("payload=") or "&payload=" in body:
+        payload = parse_qs(body)["payload"][0]
+        if not isinstance(json.loads(payload), dict):
+            raise ValueError("payload is not an object")
 
 
 def _refuse(status: int, why: str) -> web.Response:
