@@ -186,6 +186,8 @@ def _serve(args: argparse.Namespace, library: Library, settings: Settings) -> in
     from adapters import web
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for sdk in ("slack_sdk", "slack_bolt"):  # at DEBUG these log request bodies, i.e. what people typed
+        logging.getLogger(sdk).setLevel(logging.INFO)
     for council in {library.resolve(args.council), *settings.slack_councils.values()}:
         library.protocol(council)  # fail at start, in one line, not at a person's first question
     if args.council:
