@@ -6,13 +6,16 @@ A platform whose settings are missing is simply not served, with one log line sa
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from chatops.bot import Bot
+
+if TYPE_CHECKING:
+    from .teams.app import TeamsEndpoint
 from chatops.settings import Settings
 
 log = logging.getLogger("chatops.web")
@@ -26,17 +29,36 @@ def slack_app(bot: Bot, settings: Settings) -> AsyncApp:
     app = build_app(
         bot, token=settings.slack_bot_token, api_url=settings.slack_api_url, councils=settings.slack_councils
     )
-    if bot.messenger is None:
-        bot.messenger = SlackMessenger(app.client)
+    bot.messengers.setdefault("slack", SlackMessenger(app.client))
     return app
 
 
-def create_app(bot: Bot, settings: Settings, *, slack: AsyncApp | None = None) -> web.Application:
-    app = web.Application(client_max_size=2 * 1024 * 1024)  # the Slack guard answers 413 above 1 MiB
+def teams_endpoint(bot: Bot, settings: Settings) -> TeamsEndpoint | None:
+    """Teams with authentication, or in the explicit local development mode, or not at all."""
+    from .teams.app import build_endpoint
+
+    if settings.microsoft_app_id:
+        return build_endpoint(bot, settings)
+    if settings.teams_dev:
+        log.warning(
+            "Teams is served WITHOUT authentication at /api/messages: local development mode "
+            "(CHATOPS_TEAMS_DEV) is for the Bot Framework Emulator only"
+        )
+        return build_endpoint(bot, settings, dev_mode=True)
+    log.warning("Teams is not served at /api/messages: MICROSOFT_APP_ID is not set")
+    return None
+
+
+def create_app(
+    bot: Bot, settings: Settings, *, slack: AsyncApp | None = None, teams: TeamsEndpoint | None = None
+) -> web.Application:
+    app = web.Application(client_max_size=2 * 1024 * 1024)  # the platform guards answer 413 above 1 MiB
     app[BOT_KEY] = bot
 
     async def healthz(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "councils": bot.library.ids, "slack": slack is not None})
+        return web.json_response(
+            {"status": "ok", "councils": bot.library.ids, "slack": slack is not None, "teams": teams is not None}
+        )
 
     app.router.add_get("/healthz", healthz)
     if slack is not None and settings.slack_signing_secret:
@@ -56,6 +78,9 @@ def create_app(bot: Bot, settings: Settings, *, slack: AsyncApp | None = None) -
         app.router.add_post("/slack/events", slack_events)
     else:
         log.warning("Slack is not served at /slack/events: SLACK_SIGNING_SECRET is not set")
+
+    if teams is not None:
+        app.router.add_post("/api/messages", teams.handle)
 
     async def close(app: web.Application) -> None:
         await bot.close()

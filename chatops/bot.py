@@ -66,7 +66,8 @@ class Bot:
         self._store = store
         self._database_url = database_url
         self.contacts = contacts
-        self.messenger = messenger
+        self.messengers: dict[str, Messenger] = {}  # per platform; adapters add theirs
+        self.messenger = messenger  # for any other platform (the console, tests)
         self.ttl_hours = ttl_hours
 
     async def handle(self, turn: Turn) -> Reply:
@@ -150,14 +151,14 @@ class Bot:
             )
             reply = transition.reply
         if transition.handoff is not None:
-            reply = await self._hand_off(transition.handoff, reply)
+            reply = await self._hand_off(transition.handoff, reply, self.messengers.get(turn.platform, self.messenger))
         return reply.model_copy(update={"private": True, "move_to_direct": not turn.direct})
 
-    async def _hand_off(self, handoff: triage.Handoff, reply: Reply) -> Reply:
+    async def _hand_off(self, handoff: triage.Handoff, reply: Reply, messenger: Messenger | None) -> Reply:
         delivered = False
-        if self.messenger is not None:
+        if messenger is not None:
             try:
-                delivered = await self.messenger.send(handoff.person, handoff.message)
+                delivered = await messenger.send(handoff.person, handoff.message)
             except Exception as exc:  # a platform failure must not lose the person's place
                 log.error("hand-off not delivered: %s", type(exc).__name__)
         if delivered:

@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="+", metavar="TEXT")
     council(p)
     p.add_argument("--json", action="store_true", help="print the reading, route and reply as JSON")
-    p = sub.add_parser("serve", help="the web server: Slack at /slack/events, /healthz")
+    p = sub.add_parser("serve", help="the web server: Slack at /slack/events, Teams at /api/messages, /healthz")
     council(p)
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     p.add_argument("--port", type=int, help="port (default PORT, else 3978)")
@@ -202,7 +202,8 @@ def _serve(args: argparse.Namespace, library: Library, settings: Settings) -> in
                 "SLACK_BOT_TOKEN is not set: /protocol answers work, but nothing can be posted after them"
             )
         slack = web.slack_app(bot, settings)
-    app = web.create_app(bot, settings, slack=slack if not args.socket_mode else None)
+    teams = web.teams_endpoint(bot, settings)
+    app = web.create_app(bot, settings, slack=slack if not args.socket_mode else None, teams=teams)
     port = args.port or settings.port
     asyncio.run(
         _run_server(app, args.host, port, web.run_socket_mode(slack, settings) if args.socket_mode and slack else None)

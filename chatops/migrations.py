@@ -37,6 +37,15 @@ delivered_events = Table(
     Column("seen_at", Float, nullable=False, index=True),
 )
 
+conversation_refs = Table(
+    "conversation_refs",
+    metadata,
+    Column("key", String(300), primary_key=True),  # e.g. teams:user:29:…, teams:conversation:19:…
+    Column("kind", String(40), nullable=False, index=True),
+    Column("reference", Text, nullable=False),  # the platform's conversation reference, as JSON
+    Column("updated_at", Float, nullable=False),
+)
+
 Migration = Callable[[AsyncConnection], Awaitable[None]]
 
 
@@ -48,9 +57,14 @@ async def _v2_delivered_events(conn: AsyncConnection) -> None:
     await conn.run_sync(lambda sync: delivered_events.create(sync, checkfirst=True))
 
 
+async def _v3_conversation_refs(conn: AsyncConnection) -> None:
+    await conn.run_sync(lambda sync: conversation_refs.create(sync, checkfirst=True))
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "triage state: button answers with an expiry", _v1_triage_state),
     (2, "delivered events: platform event ids already handled, for redeliveries", _v2_delivered_events),
+    (3, "conversation references: where the bot may post later (installations)", _v3_conversation_refs),
 ]
 
 _LOCK_ID = 0x636861746F7073  # "chatops"

@@ -29,6 +29,12 @@ class Settings:
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str | None = None
     slack_councils: dict[str, str] = field(default_factory=dict)
+    microsoft_app_id: str | None = None
+    microsoft_app_password: str | None = field(default=None, repr=False)
+    microsoft_app_type: str = "SingleTenant"
+    microsoft_app_tenant_id: str | None = None
+    teams_openid_url: str | None = None
+    teams_dev: bool = False
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -67,6 +73,23 @@ class Settings:
             raise SettingsError("CHATOPS_SLACK_API_URL must be an http:// or https:// URL")
         if slack_api_url and not slack_api_url.endswith("/"):
             slack_api_url += "/"
+        app_type = get("MICROSOFT_APP_TYPE") or "SingleTenant"
+        known_types = {
+            "singletenant": "SingleTenant",
+            "multitenant": "MultiTenant",
+            "userassignedmsi": "UserAssignedMSI",
+        }
+        if app_type.lower() not in known_types:
+            raise SettingsError("MICROSOFT_APP_TYPE must be SingleTenant, MultiTenant or UserAssignedMSI")
+        app_type = known_types[app_type.lower()]
+        app_id = get("MICROSOFT_APP_ID")
+        if app_id and app_type == "SingleTenant" and not get("MICROSOFT_APP_TENANT_ID"):
+            raise SettingsError("MICROSOFT_APP_TENANT_ID is needed for a SingleTenant bot (MICROSOFT_APP_TYPE)")
+        if app_id and app_type != "UserAssignedMSI" and not get("MICROSOFT_APP_PASSWORD"):
+            raise SettingsError("MICROSOFT_APP_PASSWORD is needed with MICROSOFT_APP_ID")
+        dev = (get("CHATOPS_TEAMS_DEV") or "").lower()
+        if dev not in ("", "0", "1", "true", "false", "yes", "no"):
+            raise SettingsError("CHATOPS_TEAMS_DEV must be 1 or 0")
         return cls(
             council=get("CHATOPS_COUNCIL"),
             protocol_dirs=dirs,
@@ -79,6 +102,12 @@ class Settings:
             slack_app_token=get("SLACK_APP_TOKEN"),
             slack_api_url=slack_api_url,
             slack_councils=_pairs("CHATOPS_SLACK_COUNCILS", get("CHATOPS_SLACK_COUNCILS")),
+            microsoft_app_id=app_id,
+            microsoft_app_password=get("MICROSOFT_APP_PASSWORD"),
+            microsoft_app_type=app_type,
+            microsoft_app_tenant_id=get("MICROSOFT_APP_TENANT_ID"),
+            teams_openid_url=get("CHATOPS_TEAMS_OPENID_URL"),
+            teams_dev=dev in ("1", "true", "yes"),
         )
 
 

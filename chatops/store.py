@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from .errors import SettingsError, StoreError
-from .migrations import delivered_events, migrate, triage_state
+from .migrations import conversation_refs, delivered_events, migrate, triage_state
 
 EVENT_MEMORY_SECONDS = 24 * 3600
 """How long an event id is remembered: platforms redeliver within minutes, not days."""
@@ -166,6 +166,42 @@ class Store:
                     delete(delivered_events).where(delivered_events.c.seen_at < self.now() - EVENT_MEMORY_SECONDS)
                 )
                 result = await conn.execute(statement)
+                return bool(result.rowcount)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot write to the store: {type(exc).__name__}") from None
+
+    async def save_reference(self, key: str, kind: str, reference: dict[str, Any]) -> None:
+        """Remember where the bot may post later (a Teams installation, a personal chat)."""
+        values = {
+            "key": key,
+            "kind": kind,
+            "reference": json.dumps(reference, sort_keys=True),
+            "updated_at": self.now(),
+        }
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        statement = insert(conversation_refs).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[conversation_refs.c.key],
+            set_={k: statement.excluded[k] for k in ("kind", "reference", "updated_at")},
+        )
+        try:
+            async with (await self._ready()).begin() as conn:
+                await conn.execute(statement)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot write to the store: {type(exc).__name__}") from None
+
+    async def load_reference(self, key: str) -> dict[str, Any] | None:
+        try:
+            async with (await self._ready()).begin() as conn:
+                row = (await conn.execute(select(conversation_refs).where(conversation_refs.c.key == key))).first()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the store: {type(exc).__name__}") from None
+        return json.loads(row.reference) if row else None
+
+    async def forget_reference(self, key: str) -> bool:
+        try:
+            async with (await self._ready()).begin() as conn:
+                result = await conn.execute(delete(conversation_refs).where(conversation_refs.c.key == key))
                 return bool(result.rowcount)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot write to the store: {type(exc).__name__}") from None

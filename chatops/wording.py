@@ -202,3 +202,9 @@ HOME_QUICK = {
     "procedure": "When things go wrong",
     "about": "About this protocol",
 }
+
+# --- Microsoft Teams ---------------------------------------------------------------------------
+CHANNEL_SHORT = "That's the start of the answer. Ask me in a personal chat for all of it."
+TEAMS_OPEN_CHAT = (
+    "For your privacy I only talk about concerns in a personal chat. Open a chat with me and type concern."
+)

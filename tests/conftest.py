@@ -55,7 +55,9 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     engine = create_async_engine(engine_url(POSTGRES_URL))
     async with engine.begin() as conn:
         await conn.execute(
-            sqlalchemy.text("DROP TABLE IF EXISTS triage_state, delivered_events, chatops_schema CASCADE")
+            sqlalchemy.text(
+                "DROP TABLE IF EXISTS triage_state, delivered_events, conversation_refs, chatops_schema CASCADE"
+            )
         )
     await engine.dispose()
     return POSTGRES_URL

@@ -183,9 +183,15 @@ def test_serve_answers_health_checks_and_stops_on_sigterm(tmp_path: Path) -> Non
             except OSError:
                 assert time.monotonic() < deadline and proc.poll() is None
                 time.sleep(0.1)
-        assert health == {"status": "ok", "councils": ["llangunnor", "telford-and-wrekin"], "slack": False}
+        assert health == {
+            "status": "ok",
+            "councils": ["llangunnor", "telford-and-wrekin"],
+            "slack": False,
+            "teams": False,
+        }
     finally:
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=20)
     assert proc.returncode == 0
-    assert "SLACK_SIGNING_SECRET is not set" in stderr and "Traceback" not in stderr
+    assert "SLACK_SIGNING_SECRET is not set" in stderr and "MICROSOFT_APP_ID is not set" in stderr
+    assert "Traceback" not in stderr

@@ -126,3 +126,16 @@ async def test_an_event_is_handled_once(database_url: str) -> None:
         assert await store.first_delivery("Ev123") is True  # long forgotten, and harmless
     finally:
         await store.close()
+
+
+async def test_conversation_references_are_kept_and_forgotten(database_url: str) -> None:
+    store = Store(database_url)
+    try:
+        assert await store.load_reference("teams:user:29:abc") is None
+        await store.save_reference("teams:user:29:abc", "personal", {"serviceUrl": "https://a"})
+        await store.save_reference("teams:user:29:abc", "personal", {"serviceUrl": "https://b"})
+        assert await store.load_reference("teams:user:29:abc") == {"serviceUrl": "https://b"}
+        assert await store.forget_reference("teams:user:29:abc") is True
+        assert await store.load_reference("teams:user:29:abc") is None
+    finally:
+        await store.close()

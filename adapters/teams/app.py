@@ -1,0 +1,229 @@
+"""The Teams bot on botbuilder's CloudAdapter: activities in, Turns to the core, cards out.
+
+In a personal chat, ``expectations officer`` (or ``protocol expectations officer``) is a lookup and
+anything else a private message; in a channel the bot answers only when mentioned, briefly, and
+never holds a concern there: it moves it to the person's personal chat. Installations are
+remembered (as conversation references in the store) so the bot can post later; removed ones are
+forgotten. Nothing a person types is logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+from botbuilder.core.card_factory import CardFactory
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity, ChannelAccount, ConversationReference
+from botframework.connector.auth import ServiceClientCredentialsFactory
+
+from chatops import wording
+from chatops.bot import Bot, Turn
+from chatops.contacts import Person
+from chatops.reply import Reply
+from chatops.settings import Settings
+
+from .auth import CHANNEL_OPENID_URL, KeysUnavailable, SigningKeys, TokenGuard
+from .cards import SUBMIT_KEY, card
+
+log = logging.getLogger("chatops.teams")
+MAX_BODY = 1024 * 1024
+PERSONAL = "personal"
+
+
+def reply_activity(reply: Reply, *, short: bool = False) -> Activity:
+    return MessageFactory.attachment(CardFactory.adaptive_card(card(reply, short=short)))
+
+
+def _user_key(user_id: str) -> str:
+    return f"teams:user:{user_id}"
+
+
+def _conversation_key(conversation_id: str) -> str:
+    return f"teams:conversation:{conversation_id}"
+
+
+class ChatopsTeamsBot(ActivityHandler):
+    def __init__(self, bot: Bot, adapter: CloudAdapter, app_id: str | None, council: str | None = None) -> None:
+        self.bot = bot
+        self.adapter = adapter
+        self.app_id = app_id
+        self.council = council
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if activity.id and not await self.bot.store.first_delivery(f"teams:{activity.conversation.id}:{activity.id}"):
+            return  # a redelivery of something already handled
+        await super().on_turn(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        personal = (activity.conversation.conversation_type or PERSONAL) == PERSONAL
+        if personal:
+            await self._remember(activity)
+        submitted = activity.value.get(SUBMIT_KEY) if isinstance(activity.value, dict) else None
+        text = submitted or TurnContext.remove_recipient_mention(activity) or activity.text or ""
+        text = " ".join(text.split())
+        if text.lower().startswith("protocol"):
+            text = "/" + text
+        if not personal and not text.lower().startswith(("/protocol", "concern:")):
+            text = f"{wording.COMMAND_PREFIX} {text}"
+        user = activity.from_property
+        turn = Turn(
+            text=text,
+            user=user.id,
+            council=self.council,
+            direct=personal,
+            platform="teams",
+            user_name=user.name or "Someone",
+        )
+        reply = await self.bot.handle(turn)
+        if reply.move_to_direct and not personal:
+            moved = await self.send_personal(user.id, reply)
+            await turn_context.send_activity(wording.CONCERN_MOVED if moved else wording.TEAMS_OPEN_CHAT)
+            return
+        await turn_context.send_activity(reply_activity(reply, short=not personal))
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._remember(turn_context.activity)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        await self._forget(turn_context.activity)
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
+        if any(m.id == turn_context.activity.recipient.id for m in members_added):
+            await self._remember(turn_context.activity)
+
+    async def on_members_removed_activity(
+        self, members_removed: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        if any(m.id == turn_context.activity.recipient.id for m in members_removed):
+            await self._forget(turn_context.activity)
+
+    async def send_personal(self, user_id: str, reply_or_text: Reply | str) -> bool:
+        """Post in the person's personal chat with the bot, if the app is installed for them."""
+        data = await self.bot.store.load_reference(_user_key(user_id))
+        if data is None:
+            return False
+        reference = ConversationReference().deserialize(data)
+        message = reply_or_text if isinstance(reply_or_text, str) else reply_activity(reply_or_text)
+
+        async def send(context: TurnContext) -> None:
+            await context.send_activity(message)
+
+        await self.adapter.continue_conversation(reference, send, self.app_id)
+        return True
+
+    async def _remember(self, activity: Activity) -> None:
+        reference = TurnContext.get_conversation_reference(activity).serialize()
+        kind = activity.conversation.conversation_type or PERSONAL
+        if kind == PERSONAL and activity.from_property is not None:
+            await self.bot.store.save_reference(_user_key(activity.from_property.id), kind, reference)
+        else:
+            await self.bot.store.save_reference(_conversation_key(activity.conversation.id), kind, reference)
+
+    async def _forget(self, activity: Activity) -> None:
+        kind = activity.conversation.conversation_type or PERSONAL
+        if kind == PERSONAL and activity.from_property is not None:
+            await self.bot.store.forget_reference(_user_key(activity.from_property.id))
+        await self.bot.store.forget_reference(_conversation_key(activity.conversation.id))
+
+
+class TeamsMessenger:
+    """Delivers a confirmed hand-off in the contact's personal chat, where the bot is installed."""
+
+    def __init__(self, teams: ChatopsTeamsBot) -> None:
+        self.teams = teams
+
+    async def send(self, person: Person, text: str) -> bool:
+        return bool(person.teams) and await self.teams.send_personal(str(person.teams), text)
+
+
+@dataclass
+class _Config:
+    APP_ID: str | None
+    APP_PASSWORD: str | None
+    APP_TYPE: str
+    APP_TENANTID: str | None
+    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str
+
+
+@dataclass
+class TeamsEndpoint:
+    """``/api/messages``: size and shape checks, our token check, then botbuilder's own."""
+
+    adapter: CloudAdapter
+    teams: ChatopsTeamsBot
+    guard: TokenGuard | None  # None only in local development mode
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return _refuse(413, "request too large")
+        try:
+            raw = await request.read()  # kept by aiohttp, so botbuilder's own read gets the same bytes
+        except web.HTTPRequestEntityTooLarge:
+            return _refuse(413, "request too large")
+        if len(raw) > MAX_BODY:
+            return _refuse(413, "request too large")
+        try:
+            body = json.loads(raw)
+            if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+                raise ValueError("not an activity")
+        except ValueError:
+            return _refuse(400, "malformed activity")
+        if self.guard is not None:
+            try:
+                why = await self.guard.check(request.headers.get("Authorization"), body)
+            except KeysUnavailable:
+                return _refuse(503, "signing keys unavailable")
+            if why:
+                return _refuse(401, why)
+        try:
+            response = await self.adapter.process(request, self.teams)
+        except web.HTTPException as exc:
+            return _refuse(exc.status, exc.reason)
+        return response or web.Response(status=201)
+
+
+def _refuse(status: int, why: str) -> web.Response:
+    log.warning("teams request refused (%d): %s", status, why)
+    return web.Response(status=status, text=why)
+
+
+def build_endpoint(
+    bot: Bot,
+    settings: Settings,
+    *,
+    dev_mode: bool = False,
+    credentials_factory: ServiceClientCredentialsFactory | None = None,
+) -> TeamsEndpoint:
+    """The Teams endpoint. ``credentials_factory`` replaces the outbound (bot → Teams) credentials;
+    tests pass one that needs no Azure AD."""
+    openid_url = settings.teams_openid_url or CHANNEL_OPENID_URL
+    config = _Config(
+        settings.microsoft_app_id,
+        settings.microsoft_app_password,
+        settings.microsoft_app_type,
+        settings.microsoft_app_tenant_id,
+        openid_url,
+    )
+    auth = ConfigurationBotFrameworkAuthentication(config, credentials_factory=credentials_factory)
+    adapter = CloudAdapter(auth)
+
+    async def on_error(context: TurnContext, error: Exception) -> None:
+        log.error("teams turn failed: %s", type(error).__name__)
+        await context.send_activity(wording.SOMETHING_WRONG)
+
+    adapter.on_turn_error = on_error
+    teams = ChatopsTeamsBot(bot, adapter, settings.microsoft_app_id, settings.council)
+    guard = None
+    if not dev_mode:
+        assert settings.microsoft_app_id
+        keys = SigningKeys(openid_url)
+        keys.lend_to_botbuilder()
+        guard = TokenGuard(settings.microsoft_app_id, keys)
+    bot.messengers.setdefault("teams", TeamsMessenger(teams))
+    return TeamsEndpoint(adapter, teams, guard)
