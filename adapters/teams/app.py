@@ -17,8 +17,8 @@ from aiohttp import web
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.core.card_factory import CardFactory
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity, ChannelAccount, ConversationReference
-from botframework.connector.auth import ServiceClientCredentialsFactory
+from botbuilder.schema import Activity, CallerIdConstants, ChannelAccount, ConversationReference
+from botframework.connector.auth import AuthenticationConstants, ServiceClientCredentialsFactory
 
 from chatops import wording
 from chatops.bot import Bot, Turn
@@ -142,13 +142,30 @@ class TeamsMessenger:
         return bool(person.teams) and await self.teams.send_personal(str(person.teams), text)
 
 
-@dataclass
 class _Config:
-    APP_ID: str | None
-    APP_PASSWORD: str | None
-    APP_TYPE: str
-    APP_TENANTID: str | None
-    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str
+    """The settings botbuilder's ConfigurationBotFrameworkAuthentication reads by attribute name.
+
+    With no OpenID override botbuilder uses the public cloud. With one (tests, or a private
+    cloud), every public-cloud value is given explicitly beside it, as botbuilder then reads
+    them all from here.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.APP_ID = settings.microsoft_app_id
+        self.APP_PASSWORD = settings.microsoft_app_password
+        # without an app id (local development mode only) botbuilder's "no authentication" needs MultiTenant
+        self.APP_TYPE = settings.microsoft_app_type if settings.microsoft_app_id else "MultiTenant"
+        self.APP_TENANTID = settings.microsoft_app_tenant_id
+        if settings.teams_openid_url:
+            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.teams_openid_url
+            self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+            self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+            self.TO_CHANNEL_FROM_BOT_LOGIN_URL = AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL
+            self.OAUTH_URL = AuthenticationConstants.OAUTH_URL
+            self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = (
+                AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
+            )
+            self.CALLER_ID = CallerIdConstants.public_azure_channel
 
 
 @dataclass
@@ -203,14 +220,7 @@ def build_endpoint(
     """The Teams endpoint. ``credentials_factory`` replaces the outbound (bot → Teams) credentials;
     tests pass one that needs no Azure AD."""
     openid_url = settings.teams_openid_url or CHANNEL_OPENID_URL
-    config = _Config(
-        settings.microsoft_app_id,
-        settings.microsoft_app_password,
-        settings.microsoft_app_type,
-        settings.microsoft_app_tenant_id,
-        openid_url,
-    )
-    auth = ConfigurationBotFrameworkAuthentication(config, credentials_factory=credentials_factory)
+    auth = ConfigurationBotFrameworkAuthentication(_Config(settings), credentials_factory=credentials_factory)
     adapter = CloudAdapter(auth)
 
     async def on_error(context: TurnContext, error: Exception) -> None:

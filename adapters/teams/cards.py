@@ -28,8 +28,8 @@ def card(reply: Reply, *, short: bool = False) -> Card:
         _text(reply.council_name, isSubtle=True, spacing="None", size="Small"),
     ]
     blocks = list(reply.blocks)
-    if short and len(blocks) > 2:
-        first_quote = next((i for i, b in enumerate(blocks) if not isinstance(b, Paragraph)), 0)
+    if short:
+        first_quote = next((i for i, b in enumerate(blocks) if not isinstance(b, Paragraph)), len(blocks))
         blocks = blocks[: first_quote + 1]
     for block in blocks:
         if isinstance(block, Paragraph):

@@ -1,0 +1,179 @@
+"""Test fakes for Teams, shipped so a whole conversation can be tested without Azure:
+
+- :class:`FakeBotFramework`, an aiohttp server on an ephemeral port that is both the Bot
+  Framework's OpenID metadata + signing keys and the Bot Connector service (the activity's
+  ``serviceUrl``), recording every activity the bot sends;
+- :class:`Tokens`, RS256 tokens signed with a key generated here, exactly as the Bot Framework
+  issues them (and the bad ones it must refuse);
+- :class:`StaticCredentialsFactory`, outbound credentials that need no Azure AD.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from botframework.connector.auth import AppCredentials, ServiceClientCredentialsFactory
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+from .auth import CHANNEL_ISSUER
+
+OUTBOUND_TOKEN = "outbound-test-token"
+
+
+class Tokens:
+    """A signing key of our own and the tokens it signs."""
+
+    def __init__(self, kid: str = "test-key") -> None:
+        self.kid = kid
+        self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def jwk(self, endorsements: tuple[str, ...] = ("msteams", "emulator")) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key()))
+        return {**data, "kid": self.kid, "use": "sig", "endorsements": list(endorsements)}
+
+    def token(
+        self,
+        audience: str,
+        service_url: str,
+        *,
+        issuer: str = CHANNEL_ISSUER,
+        expires_in: int = 3600,
+        kid: str | None = None,
+        **claims: Any,
+    ) -> str:
+        now = int(time.time())
+        payload = {
+            "iss": issuer,
+            "aud": audience,
+            "serviceurl": service_url,
+            "nbf": now - 10,
+            "iat": now - 10,
+            "exp": now + expires_in,
+            **claims,
+        }
+        return jwt.encode(payload, self.private_key, algorithm="RS256", headers={"kid": kid or self.kid})
+
+
+@dataclass
+class FakeBotFramework:
+    tokens: Tokens = field(default_factory=Tokens)
+    sent: list[dict[str, Any]] = field(default_factory=list)  # activities the bot sent, in order
+    authorizations: list[str] = field(default_factory=list)
+    metadata_fetches: int = 0
+    server: TestServer | None = None
+
+    async def start(self) -> FakeBotFramework:
+        app = web.Application()
+        app.router.add_get("/openid", self._openid)
+        app.router.add_get("/keys", self._keys)
+        app.router.add_post("/v3/conversations/{conversation}/activities", self._activity)
+        app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._activity)
+        self.server = TestServer(app, port=0)
+        await self.server.start_server()
+        return self
+
+    async def close(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+
+    @property
+    def service_url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("/"))
+
+    @property
+    def openid_url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("/openid"))
+
+    async def wait(self, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while len(self.sent) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        return self.sent
+
+    async def _openid(self, request: web.Request) -> web.Response:
+        self.metadata_fetches += 1
+        assert self.server is not None
+        return web.json_response(
+            {
+                "issuer": CHANNEL_ISSUER,
+                "jwks_uri": str(self.server.make_url("/keys")),
+                "id_token_signing_alg_values_supported": ["RS256"],
+            }
+        )
+
+    async def _keys(self, request: web.Request) -> web.Response:
+        return web.json_response({"keys": [self.tokens.jwk()]})
+
+    async def _activity(self, request: web.Request) -> web.Response:
+        self.authorizations.append(request.headers.get("Authorization", ""))
+        activity = await request.json()
+        activity["_conversation"] = request.match_info["conversation"]
+        self.sent.append(activity)
+        return web.json_response({"id": str(uuid.uuid4())})
+
+
+class _StaticCredentials(AppCredentials):  # type: ignore[misc]
+    def __init__(self, app_id: str) -> None:
+        super().__init__(app_id=app_id)
+
+    def get_access_token(self, force_refresh: bool = False) -> str:
+        return OUTBOUND_TOKEN
+
+
+class StaticCredentialsFactory(ServiceClientCredentialsFactory):  # type: ignore[misc]
+    def __init__(self, app_id: str) -> None:
+        self.app_id = app_id
+
+    async def is_valid_app_id(self, app_id: str) -> bool:
+        return app_id == self.app_id
+
+    async def is_authentication_disabled(self) -> bool:
+        return False
+
+    async def create_credentials(
+        self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool
+    ) -> AppCredentials:
+        return _StaticCredentials(app_id)
+
+
+def activity(
+    service_url: str,
+    text: str = "",
+    *,
+    value: dict[str, Any] | None = None,
+    user: str = "29:user-1",
+    conversation: str = "a:personal-1",
+    conversation_type: str = "personal",
+    activity_id: str | None = None,
+    kind: str = "message",
+    **extra: Any,
+) -> dict[str, Any]:
+    """An activity as the Bot Connector posts it."""
+    out: dict[str, Any] = {
+        "type": kind,
+        "id": activity_id or str(uuid.uuid4()),
+        "timestamp": "2026-11-23T12:00:00.000Z",
+        "serviceUrl": service_url,
+        "channelId": "msteams",
+        "from": {"id": user, "name": "Sam Officer", "aadObjectId": "00000000-0000-0000-0000-000000000001"},
+        "conversation": {"id": conversation, "conversationType": conversation_type, "tenantId": "tenant-1"},
+        "recipient": {"id": "28:bot-1", "name": "Protocol"},
+        "locale": "en-GB",
+        **extra,
+    }
+    if text:
+        out["text"] = text
+    if value is not None:
+        out["value"] = value
+    return out

@@ -1,0 +1,282 @@
+"""The Teams app over real HTTP: RS256 tokens signed with our own key, OpenID metadata and keys
+served locally, replies captured on a fake Bot Connector. botbuilder's authentication runs."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import jwt
+import pytest
+from aiohttp.test_utils import TestServer
+
+from adapters.teams.app import build_endpoint
+from adapters.teams.testing import OUTBOUND_TOKEN, FakeBotFramework, StaticCredentialsFactory, Tokens, activity
+from adapters.web import create_app
+from chatops import wording
+from chatops.bot import Bot
+from chatops.contacts import load_contacts
+from chatops.councils import Library
+from chatops.settings import Settings
+from chatops.store import Store
+
+from .adaptive_cards import validate_card
+from .conftest import DATA
+
+APP_ID = "00000000-1111-2222-3333-444444444444"
+
+
+@dataclass
+class Teams:
+    fake: FakeBotFramework
+    session: aiohttp.ClientSession
+
+    async def post(
+        self, body: dict[str, Any] | bytes, token: str | None = "valid", headers: dict[str, str] | None = None
+    ) -> aiohttp.ClientResponse:
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        if token == "valid":
+            token = self.fake.tokens.token(APP_ID, self.fake.service_url)
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        response = await self.session.post("/api/messages", data=data, headers=all_headers)
+        await response.read()
+        return response
+
+    async def say(self, text: str = "", **kwargs: Any) -> dict[str, Any]:
+        before = len(self.fake.sent)
+        response = await self.post(activity(self.fake.service_url, text, **kwargs))
+        assert response.status in (200, 201), response.status
+        sent = await self.fake.wait(before + 1)
+        return sent[before]
+
+    async def press(self, value: str, **kwargs: Any) -> dict[str, Any]:
+        return await self.say(value={"chatops": value}, **kwargs)
+
+
+def card_of(sent: dict[str, Any]) -> dict[str, Any]:
+    [attachment] = sent["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    content: dict[str, Any] = attachment["content"]
+    validate_card(content)
+    return content
+
+
+def text_of(card: dict[str, Any]) -> str:
+    return json.dumps(card, ensure_ascii=False)
+
+
+@pytest.fixture
+async def teams(tmp_path: Path) -> AsyncIterator[Teams]:
+    fake = await FakeBotFramework().start()
+    settings = Settings(
+        microsoft_app_id=APP_ID,
+        microsoft_app_password="pw",
+        microsoft_app_type="SingleTenant",
+        microsoft_app_tenant_id="tenant-1",
+        teams_openid_url=fake.openid_url,
+        council="telford-and-wrekin",
+    )
+    bot = Bot(
+        Library(),
+        store=Store(f"sqlite:///{tmp_path}/teams.sqlite3"),
+        contacts=load_contacts(DATA / "contacts.example.yaml"),
+    )
+    endpoint = build_endpoint(bot, settings, credentials_factory=StaticCredentialsFactory(APP_ID))
+    server = TestServer(create_app(bot, settings, teams=endpoint), port=0)
+    await server.start_server()
+    session = aiohttp.ClientSession(base_url=server.make_url("/"))
+    try:
+        yield Teams(fake, session)
+    finally:
+        await session.close()
+        await server.close()
+        await fake.close()
+
+
+async def test_a_command_in_personal_chat_gets_a_card_with_references(teams: Teams) -> None:
+    sent = await teams.say("expectations officer")
+    card = card_of(sent)
+    text = text_of(card)
+    assert card["version"] == "1.5"
+    assert "§3 Employees can expect from members:" in text and "Not to be subject to bullying" in text
+    assert "Telford and Wrekin Borough Council — Protocol on Member/Officer Relations" in text
+    assert any(a["data"] == {"chatops": "/protocol expectations councillor"} for a in card["actions"])
+    assert teams.fake.authorizations[-1] == f"Bearer {OUTBOUND_TOKEN}"
+    same = card_of(await teams.say("protocol expectations officer"))
+    assert same["body"][0]["text"] == card["body"][0]["text"]
+
+
+async def test_card_buttons_drive_a_private_concern_to_a_hand_off(teams: Teams) -> None:
+    first = card_of(await teams.say("concern"))
+    assert "First, are you" in text_of(first)
+    await teams.press("concern:reporter=councillor")
+    await teams.press("concern:subject=chief-executive")
+    await teams.press("concern:category=responsiveness")
+    await teams.press("concern:informal_tried=no")
+    advice = card_of(await teams.press("concern:gender=any"))
+    text = text_of(advice)
+    assert "raised with the Head of Human Resources" in text and "Robin Example" in text
+    actions = [a for b in advice["body"] if b["type"] == "ActionSet" for a in b["actions"]] + advice.get("actions", [])
+    titles = [a["title"] for a in actions]
+    assert "Ask Alex Example to get in touch" in titles  # has a Teams id
+    assert "Ask Robin Example to get in touch" not in titles  # Slack only: not offered in Teams
+    handoff = next(a for a in actions if "Alex Example" in a["title"])
+    preview = card_of(await teams.press(handoff["data"]["chatops"]))
+    assert "Sam Officer would like to talk to you about a member/officer relations matter" in text_of(preview)
+    # Alex has not installed the app yet: nothing can be delivered, and the person is told so
+    assert "couldn't deliver" in text_of(card_of(await teams.press("concern:send")))
+    await teams.post(
+        activity(
+            teams.fake.service_url,
+            kind="installationUpdate",
+            action="add",
+            user="29:example-a1",
+            conversation="a:personal-alex",
+        )
+    )
+    await teams.press(handoff["data"]["chatops"])
+    before = len(teams.fake.sent)
+    await teams.post(activity(teams.fake.service_url, value={"chatops": "concern:send"}))
+    sent = await teams.fake.wait(before + 2)
+    to_alex = [s for s in sent[before:] if s["_conversation"] == "a:personal-alex"]
+    assert len(to_alex) == 1 and to_alex[0]["text"].startswith("Sam Officer would like to talk to you")
+    assert "responsive" not in to_alex[0]["text"].lower()  # none of their answers
+    confirmation = [s for s in sent[before:] if s["_conversation"] == "a:personal-1"]
+    assert "Message sent" in text_of(card_of(confirmation[0]))
+
+
+async def test_in_a_channel_answers_are_short_and_concerns_move_to_the_personal_chat(teams: Teams) -> None:
+    channel = {"conversation": "19:channel-1", "conversation_type": "channel"}
+    long = card_of(
+        await teams.say(
+            "<at>Protocol</at> section 3",
+            **channel,
+            entities=[
+                {"type": "mention", "mentioned": {"id": "28:bot-1", "name": "Protocol"}, "text": "<at>Protocol</at>"}
+            ],
+        )
+    )
+    assert wording.CHANNEL_SHORT in text_of(long)
+    not_installed = await teams.say("concern", **channel)
+    assert not_installed["text"] == wording.TEAMS_OPEN_CHAT
+    await teams.post(activity(teams.fake.service_url, kind="installationUpdate", action="add"))  # personal install
+    before = len(teams.fake.sent)
+    await teams.post(activity(teams.fake.service_url, "concern", **channel))
+    sent = await teams.fake.wait(before + 2)
+    in_channel = [s for s in sent[before:] if s["_conversation"] == "19:channel-1"]
+    in_personal = [s for s in sent[before:] if s["_conversation"] == "a:personal-1"]
+    assert [s["text"] for s in in_channel] == [wording.CONCERN_MOVED]
+    assert "First, are you" in text_of(card_of(in_personal[0]))
+
+
+async def test_installations_are_remembered_and_removals_forgotten(teams: Teams, tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path}/teams.sqlite3")
+    team = {"conversation": "19:team-1", "conversation_type": "channel"}
+    await teams.post(activity(teams.fake.service_url, kind="installationUpdate", action="add", **team))
+    assert (await store.load_reference("teams:conversation:19:team-1"))["serviceUrl"] == teams.fake.service_url
+    await teams.post(activity(teams.fake.service_url, kind="installationUpdate", action="remove", **team))
+    assert await store.load_reference("teams:conversation:19:team-1") is None
+    await store.close()
+
+
+async def test_a_redelivered_activity_is_handled_once(teams: Teams) -> None:
+    body = activity(teams.fake.service_url, "about", activity_id="same-id")
+    for _ in range(3):
+        assert (await teams.post(body)).status in (200, 201)
+    await teams.fake.wait(2, timeout=1)
+    assert len(teams.fake.sent) == 1
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "wrong audience",
+        "wrong issuer",
+        "wrong serviceurl",
+        "expired",
+        "unknown key",
+        "hs256",
+        "missing",
+        "garbage",
+        "not bearer",
+        "other key",
+    ],
+)
+async def test_bad_tokens_are_401_and_run_no_turn(teams: Teams, case: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    url = teams.fake.service_url
+    tokens = teams.fake.tokens
+    token: str | None = {
+        "wrong audience": lambda: tokens.token("someone-else", url),
+        "wrong issuer": lambda: tokens.token(APP_ID, url, issuer="https://evil.example"),
+        "wrong serviceurl": lambda: tokens.token(APP_ID, "https://elsewhere.example/"),
+        "expired": lambda: tokens.token(APP_ID, url, expires_in=-3600),
+        "unknown key": lambda: tokens.token(APP_ID, url, kid="nobody"),
+        "hs256": lambda: jwt.encode(
+            {"iss": "https://api.botframework.com", "aud": APP_ID, "serviceurl": url, "exp": 9999999999},
+            "a-shared-secret-that-is-long-enough-1234",
+            algorithm="HS256",
+            headers={"kid": tokens.kid},
+        ),
+        "missing": lambda: None,
+        "garbage": lambda: "not.a.token",
+        "other key": lambda: Tokens(kid=tokens.kid).token(APP_ID, url),
+        "not bearer": lambda: None,
+    }[case]()
+    headers = {"Authorization": "Basic dXNlcjpwYXNz"} if case == "not bearer" else None
+    response = await teams.post(activity(url, "BODY-MARK about"), token=token, headers=headers)
+    assert response.status == 401
+    assert teams.fake.sent == [] and "BODY-MARK" not in caplog.text
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[]", b'{"no": "type"}', b"\xff\xfe"])
+async def test_malformed_bodies_are_400(teams: Teams, body: bytes) -> None:
+    assert (await teams.post(body)).status == 400
+    assert teams.fake.sent == []
+
+
+async def test_bodies_over_one_mebibyte_are_413(teams: Teams) -> None:
+    body = activity(teams.fake.service_url, "x" * (1024 * 1024 + 10))
+    assert (await teams.post(body)).status == 413
+
+
+async def test_signing_keys_are_fetched_once_not_per_request(teams: Teams) -> None:
+    for text in ("about", "help", "roles"):
+        await teams.say(text)
+    assert teams.fake.metadata_fetches == 1
+
+
+async def test_without_an_app_id_teams_is_served_only_in_explicit_development_mode(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from adapters.web import teams_endpoint
+
+    caplog.set_level(logging.WARNING)
+    bot = Bot(Library(), store=Store(f"sqlite:///{tmp_path}/dev.sqlite3"))
+    assert teams_endpoint(bot, Settings()) is None
+    assert "Teams is not served at /api/messages: MICROSOFT_APP_ID is not set" in caplog.text
+    assert teams_endpoint(bot, Settings(teams_dev=True)) is not None
+    assert "WITHOUT authentication" in caplog.text
+    await bot.close()
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "pw"}, "MICROSOFT_APP_TENANT_ID"),
+        ({"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_TENANT_ID": "t"}, "MICROSOFT_APP_PASSWORD"),
+        ({"MICROSOFT_APP_TYPE": "Anything"}, "MICROSOFT_APP_TYPE"),
+    ],
+)
+def test_teams_settings_errors_are_one_line_without_secrets(env: dict[str, str], words: str) -> None:
+    from .conftest import run_cli
+
+    result = run_cli("command", "help", env=env)
+    assert result.returncode == 2 and words in result.stderr and "pw" not in result.stderr
