@@ -123,7 +123,7 @@ class FakeBotFramework:
         return web.json_response({"id": str(uuid.uuid4())})
 
 
-class _StaticCredentials(AppCredentials):  # type: ignore[misc]
+class _StaticCredentials(AppCredentials):
     def __init__(self, app_id: str) -> None:
         super().__init__(app_id=app_id)
 
@@ -131,7 +131,7 @@ class _StaticCredentials(AppCredentials):  # type: ignore[misc]
         return OUTBOUND_TOKEN
 
 
-class StaticCredentialsFactory(ServiceClientCredentialsFactory):  # type: ignore[misc]
+class StaticCredentialsFactory(ServiceClientCredentialsFactory):
     def __init__(self, app_id: str) -> None:
         self.app_id = app_id
 
