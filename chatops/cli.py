@@ -61,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     p.add_argument("--port", type=int, help="port (default PORT, else 3978)")
     p.add_argument("--socket-mode", action="store_true", help="connect to Slack over Socket Mode (SLACK_APP_TOKEN)")
+    p = sub.add_parser("manifest", help="build a platform's app package (teams)")
+    p.add_argument("platform", choices=["teams"])
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.zip")
+    p.add_argument("--app-id", metavar="GUID", help="the bot's app id (default MICROSOFT_APP_ID)")
     p = sub.add_parser("validate", help="check protocol (and contacts*.yaml) files; prints file:line: problem lines")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: every council's file)")
     p = sub.add_parser("schema", help="print the JSON Schema of protocol files")
@@ -238,6 +242,16 @@ async def _run_server(app: Any, host: str, port: int, socket_mode: Any) -> None:
         await runner.cleanup()
 
 
+def _manifest(args: argparse.Namespace, library: Library, settings: Settings) -> int:
+    from adapters.teams.package import build
+
+    app_id = args.app_id or settings.microsoft_app_id
+    if not app_id:
+        raise SettingsError("MICROSOFT_APP_ID (or --app-id) is needed to build the Teams package")
+    print(f"wrote {build(app_id, args.out)}")
+    return 0
+
+
 def _search(args: argparse.Namespace, library: Library, settings: Settings) -> int:
     council = library.resolve(args.council)
     hits = library.lookup(council).searcher.search(" ".join(args.text), limit=args.limit)
@@ -314,4 +328,5 @@ _ACTIONS = {
     "validate": _validate,
     "schema": _schema,
     "serve": _serve,
+    "manifest": _manifest,
 }

@@ -91,6 +91,24 @@ def test_a_built_wheel_works_from_any_directory(tmp_path: Path) -> None:
         env=env,
     )
     assert "Minute: 0202-6" in console.stdout
+    package = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chatops",
+            "manifest",
+            "teams",
+            "--out",
+            "teams.zip",
+            "--app-id",
+            "00000000-1111-2222-3333-444444444444",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        env=env,
+    )
+    assert package.returncode == 0 and (elsewhere / "teams.zip").stat().st_size > 500, package.stderr
 
 
 CORE_INTERNALS = {

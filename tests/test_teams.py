@@ -280,3 +280,106 @@ def test_teams_settings_errors_are_one_line_without_secrets(env: dict[str, str],
 
     result = run_cli("command", "help", env=env)
     assert result.returncode == 2 and words in result.stderr and "pw" not in result.stderr
+
+
+# The limits of the Teams app manifest schema, version 1.17, for the parts our manifest uses.
+MANIFEST_1_17 = {
+    "top": {
+        "$schema",
+        "manifestVersion",
+        "version",
+        "id",
+        "developer",
+        "name",
+        "description",
+        "icons",
+        "accentColor",
+        "bots",
+        "permissions",
+        "validDomains",
+        "localizationInfo",
+        "packageName",
+        "staticTabs",
+        "configurableTabs",
+        "composeExtensions",
+        "webApplicationInfo",
+        "showLoadingIndicator",
+        "isFullScreen",
+        "activities",
+        "defaultInstallScope",
+        "defaultGroupCapability",
+        "devicePermissions",
+        "meetingExtensionDefinition",
+        "authorization",
+        "configurableProperties",
+        "supportedChannelTypes",
+        "defaultBlockUntilAdminAction",
+        "publisherDocsUrl",
+        "connectors",
+        "graphConnector",
+        "subscriptionOffer",
+        "scopeConstraints",
+    },
+    "required": {"manifestVersion", "version", "id", "developer", "name", "description", "icons", "accentColor"},
+    "maxlen": {
+        ("developer", "name"): 32,
+        ("name", "short"): 30,
+        ("name", "full"): 100,
+        ("description", "short"): 80,
+        ("description", "full"): 4000,
+        ("version",): 256,
+    },
+    "scopes": {"team", "personal", "groupChat"},
+    "commands_max": 10,
+    "command_title": 32,
+    "command_description": 128,
+    "command_lists_max": 3,
+}
+
+
+def test_the_teams_package_is_valid_for_its_schema_version(tmp_path: Path) -> None:
+    import re
+    import struct
+    import zipfile
+
+    from .conftest import run_cli
+
+    out = tmp_path / "chatops-teams.zip"
+    result = run_cli(
+        "manifest",
+        "teams",
+        "--out",
+        str(out),
+        env={"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "pw", "MICROSOFT_APP_TENANT_ID": "t"},
+    )
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(archive.read("manifest.json"))
+        icons = {name: struct.unpack(">II", archive.read(name)[16:24]) for name in ("color.png", "outline.png")}
+    assert icons == {"color.png": (192, 192), "outline.png": (32, 32)}
+    assert manifest["manifestVersion"] == "1.17" and "/v1.17/" in manifest["$schema"]
+    rules = MANIFEST_1_17
+    assert set(manifest) <= rules["top"] and rules["required"] <= set(manifest)
+    for path, limit in rules["maxlen"].items():
+        value: Any = manifest
+        for part in path:
+            value = value[part]
+        assert len(value) <= limit, path
+    assert manifest["id"] == APP_ID and re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])
+    assert re.fullmatch(r"#[0-9A-Fa-f]{6}", manifest["accentColor"])
+    for url in manifest["developer"].values():
+        assert url == manifest["developer"]["name"] or url.startswith("https://")
+    [bot] = manifest["bots"]
+    assert bot["botId"] == APP_ID and set(bot["scopes"]) <= rules["scopes"]
+    assert len(bot["commandLists"]) <= rules["command_lists_max"]
+    for command_list in bot["commandLists"]:
+        assert set(command_list["scopes"]) <= rules["scopes"] and len(command_list["commands"]) <= rules["commands_max"]
+        for command in command_list["commands"]:
+            assert len(command["title"]) <= rules["command_title"]
+            assert len(command["description"]) <= rules["command_description"]
+        assert [(c["title"], c["description"]) for c in command_list["commands"]] == [
+            (c.name, c.description) for c in wording.COMMANDS
+        ]
+    bad = run_cli("manifest", "teams", "--out", str(out), "--app-id", "not-a-guid")
+    assert bad.returncode == 2 and "GUID" in bad.stderr
