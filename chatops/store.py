@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -53,6 +53,13 @@ def engine_url(url: str | None) -> str:
     raise SettingsError("CHATOPS_DATABASE_URL must start with sqlite:// or postgresql://")
 
 
+def _sqlite_pragmas(connection: Any, record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for a writer
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 def user_key(platform: str, user: str) -> str:
     """People are stored under a one-way hash of their platform id, never the id itself."""
     return hashlib.sha256(f"{platform}:{user}".encode()).hexdigest()
@@ -84,8 +91,13 @@ class Store:
                 options = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
             else:
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                # one connection, so this process's writes queue rather than meet "database is locked";
+                # other processes (a CLI beside the server) wait up to the busy timeout
+                options = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60, "connect_args": {"timeout": 30}}
         try:
             self._engine = create_async_engine(self.url, **options)
+            if self.dialect == "sqlite":
+                event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
             async with self._engine.begin() as conn:
                 await migrate(conn, self.dialect)
         except (SQLAlchemyError, OSError) as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
@@ -52,6 +53,7 @@ class ChatopsTeamsBot(ActivityHandler):
         self.adapter = adapter
         self.app_id = app_id
         self.council = council
+        self._saved: dict[str, dict[str, Any]] = {}
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -119,17 +121,25 @@ class ChatopsTeamsBot(ActivityHandler):
 
     async def _remember(self, activity: Activity) -> None:
         reference = TurnContext.get_conversation_reference(activity).serialize()
+        reference.pop("activityId", None)  # the conversation, not one message in it
         kind = activity.conversation.conversation_type or PERSONAL
         if kind == PERSONAL and activity.from_property is not None:
-            await self.bot.store.save_reference(_user_key(activity.from_property.id), kind, reference)
+            key = _user_key(activity.from_property.id)
         else:
-            await self.bot.store.save_reference(_conversation_key(activity.conversation.id), kind, reference)
+            key = _conversation_key(activity.conversation.id)
+        if self._saved.get(key) == reference:
+            return  # unchanged since this process last saved it
+        await self.bot.store.save_reference(key, kind, reference)
+        self._saved[key] = reference
 
     async def _forget(self, activity: Activity) -> None:
         kind = activity.conversation.conversation_type or PERSONAL
+        keys = [_conversation_key(activity.conversation.id)]
         if kind == PERSONAL and activity.from_property is not None:
-            await self.bot.store.forget_reference(_user_key(activity.from_property.id))
-        await self.bot.store.forget_reference(_conversation_key(activity.conversation.id))
+            keys.append(_user_key(activity.from_property.id))
+        for key in keys:
+            self._saved.pop(key, None)
+            await self.bot.store.forget_reference(key)
 
 
 class TeamsMessenger:
