@@ -43,6 +43,8 @@ class Turn:
     direct: bool = False  # a private (direct) message rather than a slash command in a channel
     platform: str = "console"
     user_name: str = "Someone"
+    channel: str | None = None  # the platform's channel id, for a command typed in a channel
+    is_admin: bool = False  # the platform says this person administers the workspace or team
 
 
 class Messenger(Interface):
@@ -61,6 +63,7 @@ class Bot:
         contacts: Contacts = NO_CONTACTS,
         messenger: Messenger | None = None,
         ttl_hours: int = DEFAULT_TTL_HOURS,
+        admins: frozenset[str] = frozenset(),
     ) -> None:
         self.library = library
         self._store = store
@@ -69,9 +72,13 @@ class Bot:
         self.messengers: dict[str, Messenger] = {}  # per platform; adapters add theirs
         self.messenger = messenger  # for any other platform (the console, tests)
         self.ttl_hours = ttl_hours
+        self.admins = admins  # user ids (CHATOPS_ADMINS) allowed to change channel subscriptions
 
     async def handle(self, turn: Turn) -> Reply:
         try:
+            subscription = await self._channel_command(turn)
+            if subscription is not None:
+                return subscription
             if await self._is_triage(turn):
                 return await self._triage(turn)
             reply = self.library.lookup(turn.council).answer(turn.text)
@@ -105,6 +112,58 @@ class Bot:
     async def close(self) -> None:
         if self._store is not None:
             await self._store.close()
+
+    async def _channel_command(self, turn: Turn) -> Reply | None:
+        """subscribe, unsubscribe, remind, acks, and the "I've read it" button; None for anything else."""
+        from .channels import ACK_PREFIX, Channels
+
+        text = clean(turn.text)[0]
+        lowered = text.casefold().removeprefix(w.COMMAND_PREFIX).strip()
+        word, _, rest = lowered.partition(" ")
+        if not (word in ("subscribe", "unsubscribe", "remind", "acks") or lowered.startswith(ACK_PREFIX)):
+            return None
+        council = self.library.resolve(turn.council)
+        protocol = self.library.protocol(council)
+        channels = Channels(self.store)
+
+        def say(message: str) -> Reply:
+            return Reply(
+                council=council,
+                council_name=protocol.council,
+                title=w.SUBSCRIPTION_TITLE,
+                blocks=[Paragraph(text=message.format(council=protocol.council))],
+            )
+
+        if lowered.startswith(ACK_PREFIX):
+            ack_council, _, version = lowered.removeprefix(ACK_PREFIX).partition(":")
+            if ack_council not in self.library.ids or not version:
+                return say(w.NOT_UNDERSTOOD)
+            new = await channels.acknowledge(ack_council, version, turn.platform, turn.user, turn.user_name)
+            return say((w.ACKED if new else w.ALREADY_ACKED).replace("{version}", version))
+        if not (turn.is_admin or turn.user in self.admins):
+            return say(w.ADMINS_ONLY)
+        if word == "acks":
+            current = await channels.current_version(council)
+            if current is None:
+                return say(w.ACKS_NO_VERSION)
+            people = await channels.acknowledged(council, current)
+            if not people:
+                return say(w.ACKS_NONE.replace("{version}", current))
+            message = w.ACKS_COUNT.replace("{version}", current).replace("{count}", str(len(people)))
+            return say(message + "\n" + ", ".join(people))
+        if turn.direct or not turn.channel:
+            return say(w.CHANNEL_ONLY)
+        if word == "subscribe":
+            new = await channels.subscribe(turn.platform, turn.channel, council)
+            return say(w.SUBSCRIBED if new else w.ALREADY_SUBSCRIBED)
+        if word == "unsubscribe":
+            return say(w.UNSUBSCRIBED if await channels.unsubscribe(turn.platform, turn.channel) else w.NOT_SUBSCRIBED)
+        cadence = rest.strip()
+        if cadence not in ("weekly", "monthly", "off"):
+            return say(w.REMIND_USAGE)
+        if not await channels.set_cadence(turn.platform, turn.channel, cadence):  # type: ignore[arg-type]
+            return say(w.NOT_SUBSCRIBED)
+        return say(w.REMIND_SET[cadence])
 
     async def _is_triage(self, turn: Turn) -> bool:
         lowered = clean(turn.text)[0].casefold()

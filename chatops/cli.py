@@ -61,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     p.add_argument("--port", type=int, help="port (default PORT, else 3978)")
     p.add_argument("--socket-mode", action="store_true", help="connect to Slack over Socket Mode (SLACK_APP_TOKEN)")
+    p = sub.add_parser("diff", help="what changed between two versions of a protocol file, clause by clause")
+    p.add_argument("old", type=Path, metavar="OLD.yaml")
+    p.add_argument("new", type=Path, metavar="NEW.yaml")
+    p.add_argument("--json", action="store_true", help='print {"added": [ref], "removed": [ref], "changed": [ref]}')
     p = sub.add_parser("manifest", help="build a platform's app package (teams)")
     p.add_argument("platform", choices=["teams"])
     p.add_argument("--out", type=Path, required=True, metavar="FILE.zip")
@@ -242,6 +246,39 @@ async def _run_server(app: Any, host: str, port: int, socket_mode: Any) -> None:
         await runner.cleanup()
 
 
+def _diff(args: argparse.Namespace, library: Library, settings: Settings) -> int:
+    from .versions import changed_lines, diff
+
+    problems: list[str] = []
+    versions = []
+    for path in (args.old, args.new):
+        try:
+            versions.append(load_protocol(path))
+        except ProtocolDataError as exc:
+            problems += exc.problems
+    if problems:
+        raise ProtocolDataError(problems)
+    changes = diff(versions[0], versions[1])
+    if args.json:
+        _print_json(changes.summary())
+        return 0
+    if changes.empty:
+        print("No change to what the protocol says.")
+    for label, items in (("Added", changes.added), ("Removed", changes.removed), ("Changed", changes.changed)):
+        for change in items:
+            heading = f" {change.heading}" if change.heading else ""
+            print(f"{label} §{change.ref}{heading}")
+            old, new = changed_lines(change)
+            for line in new:
+                print(f"  + {line}")
+            for line in old:
+                print(f"  - {line}")
+    for label, pair in (("Adopted", changes.adopted), ("Minute", changes.minute)):
+        if pair:
+            print(f"{label}: {pair[0] or '—'} → {pair[1] or '—'}")
+    return 0
+
+
 def _manifest(args: argparse.Namespace, library: Library, settings: Settings) -> int:
     from adapters.teams.package import build
 
@@ -329,4 +366,5 @@ _ACTIONS = {
     "schema": _schema,
     "serve": _serve,
     "manifest": _manifest,
+    "diff": _diff,
 }

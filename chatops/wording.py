@@ -208,3 +208,39 @@ CHANNEL_SHORT = "That's the start of the answer. Ask me in a personal chat for a
 TEAMS_OPEN_CHAT = (
     "For your privacy I only talk about concerns in a personal chat. Open a chat with me and type concern."
 )
+
+# --- channel subscriptions, announcements and reminders ----------------------------------------
+ANNOUNCE_TITLE = "The protocol has changed"
+ANNOUNCE_INTRO = "{council} has a new version of its {title}{adopted}. What changed:"
+ANNOUNCE_CHANGED = "now reads ({heading})"
+ANNOUNCE_ADDED = "added ({heading})"
+ANNOUNCE_WAS = "It replaces: {old}"
+ANNOUNCE_REMOVED = "§{ref} {heading} has been removed."
+CHOICE_ACK = "I've read it"
+CHOICE_READ_ALL = "Read the whole protocol"
+CHOICE_READ_SECTION = "Read section {ref}"
+REMINDER_TITLE = "A reminder from the protocol"
+REMINDER_INTRO = "From {council}'s protocol on how councillors and officers work together:"
+
+SUBSCRIBED = "This channel now follows {council}'s protocol: it will be told, clause by clause, when it changes."
+ALREADY_SUBSCRIBED = "This channel already follows {council}'s protocol."
+UNSUBSCRIBED = "This channel no longer follows the protocol."
+NOT_SUBSCRIBED = "This channel does not follow the protocol. An admin can type `/protocol subscribe`."
+REMIND_SET = {
+    "weekly": "This channel will get a short reminder from the protocol every week.",
+    "monthly": "This channel will get a short reminder from the protocol every month.",
+    "off": "Reminders are off for this channel.",
+}
+REMIND_USAGE = "Use `/protocol remind weekly`, `/protocol remind monthly` or `/protocol remind off`."
+ADMINS_ONLY = (
+    "Only a workspace or team admin (or someone named by your IT team) can change what this channel follows. "
+    "Ask one of them, or use `/protocol` to look things up yourself."
+)
+CHANNEL_ONLY = "Use this in the channel you want to change, not in a private message."
+ACKED = "Thank you: I've noted that you have read version {version} of {council}'s protocol."
+ALREADY_ACKED = "You had already noted that you read this version. Thank you."
+ACKS_TITLE = "Who has read the current version"
+ACKS_COUNT = "{count} people have noted that they read version {version} of {council}'s protocol."
+ACKS_NONE = "No one has noted reading version {version} of {council}'s protocol yet."
+ACKS_NO_VERSION = "No version of {council}'s protocol has been announced yet."
+SUBSCRIPTION_TITLE = "Channel updates"

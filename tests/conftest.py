@@ -56,7 +56,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     async with engine.begin() as conn:
         await conn.execute(
             sqlalchemy.text(
-                "DROP TABLE IF EXISTS triage_state, delivered_events, conversation_refs, chatops_schema CASCADE"
+                "DROP TABLE IF EXISTS triage_state, delivered_events, conversation_refs, subscriptions, announced_versions, acknowledgements, outbox, chatops_schema CASCADE"
             )
         )
     await engine.dispose()

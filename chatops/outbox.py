@@ -1,0 +1,267 @@
+"""The outbox: announcements and reminders waiting to be delivered, one row per (message, channel).
+
+A row is claimed with a lease before it is sent (row locks with SKIP LOCKED on PostgreSQL, so
+several ``chatops serve`` replicas never take the same row; one writer on SQLite), marked sent
+straight after, retried with backoff (or after the platform's Retry-After), and given up on after
+``MAX_ATTEMPTS``. A channel that is gone disables its subscription. Rows outlive restarts: a lease
+that ran out (its process died) makes the row claimable again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from .errors import StoreError
+from .migrations import outbox, subscriptions
+from .reply import Reply
+from .store import Store
+
+log = logging.getLogger("chatops.outbox")
+
+MAX_ATTEMPTS = 8
+LEASE_SECONDS = 60
+CHANNEL_INTERVAL = 1.1  # Slack allows about one message per second per channel
+CONCURRENCY = 8
+
+
+@dataclass(frozen=True)
+class Delivered:
+    pass
+
+
+@dataclass(frozen=True)
+class Retry:
+    after: float | None  # seconds the platform asked us to wait, if it said
+    reason: str
+
+
+@dataclass(frozen=True)
+class Gone:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    reason: str
+
+
+Outcome = Delivered | Retry | Gone | Failed
+
+
+class Deliverer(Protocol):
+    """What an adapter implements to post a Reply in one of its channels."""
+
+    async def deliver(self, channel: str, reply: Reply) -> Outcome: ...
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    platform: str
+    channel: str
+    reply: Reply
+    attempts: int
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Outbox:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def enqueue(self, dedupe_key: str, platform: str, channel: str, reply: Reply) -> bool:
+        """Queue a message for a channel once: the same key is never queued twice."""
+        insert = postgresql.insert if self.store.dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(outbox)
+            .values(
+                dedupe_key=dedupe_key[:400],
+                platform=platform,
+                channel=channel,
+                payload=reply.model_dump_json(),
+                status="pending",
+                attempts=0,
+                next_attempt_at=self.store.now(),
+                created_at=self.store.now(),
+            )
+            .on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key])
+        )
+        return bool(await self._write(statement))
+
+    async def claim(self, worker: str, limit: int = 50) -> list[Item]:
+        now = self.store.now()
+        await self._write(
+            update(outbox)
+            .where(and_(outbox.c.status == "sending", outbox.c.claimed_until < now))
+            .values(status="pending", claimed_by=None)
+        )
+        chosen = (
+            select(outbox.c.id)
+            .where(and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now))
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        if self.store.dialect == "postgresql":
+            chosen = chosen.with_for_update(skip_locked=True)
+        statement = (
+            update(outbox)
+            .where(outbox.c.id.in_(chosen.scalar_subquery()))
+            .values(
+                status="sending", claimed_by=worker, claimed_until=now + LEASE_SECONDS, attempts=outbox.c.attempts + 1
+            )
+            .returning(outbox.c.id, outbox.c.platform, outbox.c.channel, outbox.c.payload, outbox.c.attempts)
+        )
+        try:
+            async with (await self.store._ready()).begin() as conn:
+                rows = (await conn.execute(statement)).all()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot claim from the outbox: {type(exc).__name__}") from None
+        return sorted(
+            (Item(r.id, r.platform, r.channel, Reply.model_validate_json(r.payload), r.attempts) for r in rows),
+            key=lambda item: item.id,
+        )
+
+    async def settle(self, item: Item, outcome: Outcome, worker: str) -> None:
+        now = self.store.now()
+        mine = and_(outbox.c.id == item.id, outbox.c.claimed_by == worker)
+        if isinstance(outcome, Delivered):
+            await self._write(update(outbox).where(mine).values(status="sent", sent_at=now, claimed_until=None))
+        elif isinstance(outcome, Retry) and item.attempts < MAX_ATTEMPTS:
+            wait = outcome.after if outcome.after is not None else min(300.0, 2.0**item.attempts)
+            await self._write(
+                update(outbox)
+                .where(mine)
+                .values(status="pending", next_attempt_at=now + wait, claimed_by=None, last_error=outcome.reason[:200])
+            )
+        else:
+            reason = outcome.reason if not isinstance(outcome, Delivered) else ""
+            await self._write(update(outbox).where(mine).values(status="failed", last_error=reason[:200]))
+            if isinstance(outcome, Gone):
+                await self._write(
+                    update(subscriptions)
+                    .where(and_(subscriptions.c.platform == item.platform, subscriptions.c.channel == item.channel))
+                    .values(active=0)
+                )
+                log.warning(
+                    "%s channel %s is gone (%s): its subscription is now off",
+                    item.platform,
+                    item.channel,
+                    outcome.reason,
+                )
+
+    async def counts(self) -> dict[str, int]:
+        statement = select(outbox.c.status, func.count()).group_by(outbox.c.status)
+        try:
+            async with (await self.store._ready()).begin() as conn:
+                return {status: int(n) for status, n in (await conn.execute(statement)).all()}
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the outbox: {type(exc).__name__}") from None
+
+    async def rows(self, statuses: tuple[str, ...] = ("pending", "sending", "failed")) -> list[dict[str, Any]]:
+        statement = (
+            select(
+                outbox.c.id,
+                outbox.c.platform,
+                outbox.c.channel,
+                outbox.c.status,
+                outbox.c.attempts,
+                outbox.c.next_attempt_at,
+                outbox.c.last_error,
+                outbox.c.dedupe_key,
+            )
+            .where(outbox.c.status.in_(statuses))
+            .order_by(outbox.c.id)
+        )
+        try:
+            async with (await self.store._ready()).begin() as conn:
+                return [dict(r._mapping) for r in (await conn.execute(statement)).all()]
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the outbox: {type(exc).__name__}") from None
+
+    async def _write(self, statement: Any) -> int:
+        try:
+            async with (await self.store._ready()).begin() as conn:
+                return int((await conn.execute(statement)).rowcount or 0)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot write to the outbox: {type(exc).__name__}") from None
+
+
+class Courier:
+    """Delivers what the outbox holds, through each platform's Deliverer, at a pace channels allow."""
+
+    def __init__(
+        self,
+        box: Outbox,
+        deliverers: Mapping[str, Deliverer],
+        worker: str | None = None,
+        concurrency: int = CONCURRENCY,
+        channel_interval: float = CHANNEL_INTERVAL,
+    ) -> None:
+        self.box = box
+        self.deliverers = deliverers
+        self.worker = worker or worker_name()
+        self.concurrency = concurrency
+        self.channel_interval = channel_interval
+        self._last_sent: dict[tuple[str, str], float] = {}
+        self._channel_locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    async def run_once(self, limit: int = 200) -> int:
+        """Claim and deliver one batch; returns how many were claimed."""
+        items = await self.box.claim(self.worker, limit)
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(item: Item) -> None:
+            async with gate:
+                await self._deliver(item)
+
+        await asyncio.gather(*(one(item) for item in items))
+        return len(items)
+
+    async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
+        while not stop.is_set():
+            try:
+                claimed = await self.run_once()
+            except StoreError as exc:
+                log.error("outbox: %s", exc)
+                claimed = 0
+            if not claimed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=idle)
+
+    async def drain(self, timeout: float = 60.0) -> None:
+        """Deliver until nothing is due (used by ``chatops publish --send`` and tests)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and await self.run_once():
+            pass
+
+    async def _deliver(self, item: Item) -> None:
+        deliverer = self.deliverers.get(item.platform)
+        if deliverer is None:
+            await self.box.settle(item, Retry(None, f"no {item.platform} connection in this process"), self.worker)
+            return
+        key = (item.platform, item.channel)
+        lock = self._channel_locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            wait = self._last_sent.get(key, 0.0) + self.channel_interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                outcome = await deliverer.deliver(item.channel, item.reply)
+            except Exception as exc:  # a platform failure must not stop the courier
+                outcome = Retry(None, type(exc).__name__)
+            self._last_sent[key] = time.monotonic()
+        await self.box.settle(item, outcome, self.worker)
