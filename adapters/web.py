@@ -5,6 +5,8 @@ A platform whose settings are missing is simply not served, with one log line sa
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from chatops.bot import Bot
+from chatops.errors import ChatopsError
 
 if TYPE_CHECKING:
     from .teams.app import TeamsEndpoint
@@ -96,3 +99,43 @@ async def run_socket_mode(slack: AsyncApp, settings: Settings) -> Any:
     handler = AsyncSocketModeHandler(slack, settings.slack_app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     return handler
+
+
+def run_channel_work(
+    app: web.Application, bot: Bot, library: Any, deliverers: dict[str, Any], publish_on_start: bool
+) -> None:
+    """In the background of the server: announce a changed protocol at start, queue reminders that
+    are due, and deliver what the outbox holds. Every replica may run this: the store decides."""
+    from chatops.channels import Channels
+    from chatops.outbox import Courier
+
+    async def start(app: web.Application) -> None:
+        channels = Channels(bot.store)
+        stop = asyncio.Event()
+
+        async def work() -> None:
+            if publish_on_start:
+                try:
+                    await channels.publish(library)
+                except ChatopsError as exc:
+                    log.error("publishing at start failed: %s", exc)
+            courier = Courier(channels.outbox, deliverers)
+            delivering = asyncio.create_task(courier.run(stop))
+            while not stop.is_set():
+                try:
+                    await channels.queue_due_reminders(library)
+                except ChatopsError as exc:
+                    log.error("reminders: %s", exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=60)
+            await delivering
+
+        task = asyncio.create_task(work())
+
+        async def finish(app: web.Application) -> None:
+            stop.set()
+            await task
+
+        app.on_shutdown.append(finish)
+
+    app.on_startup.append(start)

@@ -61,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     p.add_argument("--port", type=int, help="port (default PORT, else 3978)")
     p.add_argument("--socket-mode", action="store_true", help="connect to Slack over Socket Mode (SLACK_APP_TOKEN)")
+    p = sub.add_parser("publish", help="announce a changed protocol to the channels that follow it")
+    p.add_argument("--send", action="store_true", help="also deliver now (otherwise chatops serve delivers)")
+    p = sub.add_parser("outbox", help="announcements and reminders pending or failed")
+    p.add_argument("--json", action="store_true")
     p = sub.add_parser("diff", help="what changed between two versions of a protocol file, clause by clause")
     p.add_argument("old", type=Path, metavar="OLD.yaml")
     p.add_argument("new", type=Path, metavar="NEW.yaml")
@@ -101,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _bot(library: Library, settings: Settings, messenger: Messenger | None = None) -> Bot:
     return Bot(
         library,
+        admins=settings.admins,
         database_url=settings.database_url,
         contacts=load_contacts(settings.contacts),
         messenger=messenger,
@@ -212,11 +217,26 @@ def _serve(args: argparse.Namespace, library: Library, settings: Settings) -> in
         slack = web.slack_app(bot, settings)
     teams = web.teams_endpoint(bot, settings)
     app = web.create_app(bot, settings, slack=slack if not args.socket_mode else None, teams=teams)
+    web.run_channel_work(app, bot, library, _deliverers(bot, settings, teams), settings.publish_on_start)
     port = args.port or settings.port
     asyncio.run(
         _run_server(app, args.host, port, web.run_socket_mode(slack, settings) if args.socket_mode and slack else None)
     )
     return 0
+
+
+def _deliverers(bot: Bot, settings: Settings, teams: Any) -> dict[str, Any]:
+    """A deliverer for each platform this process is connected to."""
+    out: dict[str, Any] = {}
+    if settings.slack_bot_token:
+        from adapters.slack.deliver import SlackDeliverer
+
+        out["slack"] = SlackDeliverer(settings.slack_bot_token, settings.slack_api_url)
+    if teams is not None:
+        from adapters.teams.deliver import TeamsDeliverer
+
+        out["teams"] = TeamsDeliverer(teams.teams)
+    return out
 
 
 async def _run_server(app: Any, host: str, port: int, socket_mode: Any) -> None:
@@ -244,6 +264,61 @@ async def _run_server(app: Any, host: str, port: int, socket_mode: Any) -> None:
         if handler is not None:
             await handler.close_async()
         await runner.cleanup()
+
+
+def _publish(args: argparse.Namespace, library: Library, settings: Settings) -> int:
+    from .channels import Channels
+    from .outbox import Courier
+
+    async def run() -> None:
+        bot = _bot(library, settings)
+        try:
+            channels = Channels(bot.store)
+            queued = await channels.publish(library)
+            for council in library.ids:
+                count = queued.get(council)
+                state = "unchanged" if count is None else f"new version, {count} announcements queued"
+                print(f"{council}: {state}")
+            if args.send:
+                teams = None
+                if settings.microsoft_app_id:
+                    from adapters.teams.app import build_endpoint
+
+                    teams = build_endpoint(bot, settings)
+                await Courier(channels.outbox, _deliverers(bot, settings, teams)).drain()
+                print(_outbox_line(await channels.outbox.counts()))
+        finally:
+            await bot.close()
+
+    asyncio.run(run())
+    return 0
+
+
+def _outbox_line(counts: dict[str, int]) -> str:
+    return "outbox: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("pending", "sending", "sent", "failed"))
+
+
+def _outbox(args: argparse.Namespace, library: Library, settings: Settings) -> int:
+    from .outbox import Outbox
+    from .store import Store
+
+    async def run() -> tuple[dict[str, int], list[dict[str, Any]]]:
+        store = Store(settings.database_url)
+        try:
+            box = Outbox(store)
+            return await box.counts(), await box.rows()
+        finally:
+            await store.close()
+
+    counts, rows = asyncio.run(run())
+    if args.json:
+        _print_json({"counts": counts, "items": rows})
+        return 0
+    print(_outbox_line(counts))
+    for row in rows:
+        error = f"  ({row['last_error']})" if row["last_error"] else ""
+        print(f"#{row['id']} {row['status']:<8} {row['platform']} {row['channel']} attempts={row['attempts']}{error}")
+    return 0
 
 
 def _diff(args: argparse.Namespace, library: Library, settings: Settings) -> int:
@@ -367,4 +442,6 @@ _ACTIONS = {
     "serve": _serve,
     "manifest": _manifest,
     "diff": _diff,
+    "publish": _publish,
+    "outbox": _outbox,
 }

@@ -35,6 +35,8 @@ class Settings:
     microsoft_app_tenant_id: str | None = None
     teams_openid_url: str | None = None
     teams_dev: bool = False
+    admins: frozenset[str] = frozenset()
+    publish_on_start: bool = True
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -108,6 +110,8 @@ class Settings:
             microsoft_app_tenant_id=get("MICROSOFT_APP_TENANT_ID"),
             teams_openid_url=get("CHATOPS_TEAMS_OPENID_URL"),
             teams_dev=dev in ("1", "true", "yes"),
+            admins=frozenset(a.strip() for a in (get("CHATOPS_ADMINS") or "").split(",") if a.strip()),
+            publish_on_start=(get("CHATOPS_PUBLISH_ON_START") or "1").lower() not in ("0", "false", "no", "off"),
         )
 
 

@@ -98,15 +98,29 @@ def build_app(
         await next()
         return None
 
+    async def is_admin(user: str) -> bool:
+        """Workspace admins and owners may change what a channel follows (users:read)."""
+        try:
+            info = await client.users_info(user=user)
+        except SlackApiError as exc:
+            log.warning("cannot check whether a user is an admin: %s", exc.response.get("error", "error"))
+            return False
+        person = info.get("user") or {}
+        return bool(person.get("is_admin") or person.get("is_owner") or person.get("is_primary_owner"))
+
     @app.command("/protocol")
     async def on_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
         text = command.get("text", "")
+        word = text.strip().split(" ", 1)[0].lower()
+        admin = word in ("subscribe", "unsubscribe", "remind", "acks") and await is_admin(command["user_id"])
         turn = Turn(
             text=f"{wording.COMMAND_PREFIX} {text}",
             user=command["user_id"],
             council=council(command.get("team_id")),
             platform="slack",
             user_name=f"<@{command['user_id']}>",
+            channel=command.get("channel_id"),
+            is_admin=admin,
         )
         reply = await bot.handle(turn)
         if reply.move_to_direct:
@@ -190,6 +204,10 @@ def build_app(
             await direct(user, reply)
         elif private and channel:
             await post(channel, reply)
+        elif not body.get("container", {}).get("is_ephemeral", True):
+            # a button on a message everyone sees (an announcement): answer only the person who pressed it
+            for page in messages(reply):
+                await respond(replace_original=False, response_type="ephemeral", **page)
         else:
             pages = messages(reply, share_value=action["value"])
             await respond(replace_original=True, response_type="ephemeral", **pages[0])

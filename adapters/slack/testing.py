@@ -38,6 +38,7 @@ class FakeSlackAPI:
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = field(default_factory=dict)
     server: TestServer | None = None
+    admins: set[str] = field(default_factory=set)  # users.info says these are workspace admins
 
     def fail(self, method: str, status: int = 200, error: str | None = None, retry_after: int | None = None) -> None:
         """Make the next call of ``method`` fail: ``429`` with ``Retry-After``, or ``ok: false``."""
@@ -98,26 +99,32 @@ class FakeSlackAPI:
             return web.json_response(body, status=status, headers=headers)
         return web.json_response(self._ok(method, args))
 
+    def _ok(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        return _ok(method, args, self.admins)
+
     async def _respond(self, request: web.Request) -> web.Response:
         self.calls.append(Call("response_url:" + request.match_info["name"], await self._args(request)))
         return web.Response(text="ok")
 
-    @staticmethod
-    def _ok(method: str, args: dict[str, Any]) -> dict[str, Any]:
-        if method == "conversations.open":
-            user = str(args.get("users", "U0")).split(",")[0]
-            return {"ok": True, "channel": {"id": "D" + user.lstrip("UW")}}
-        if method == "chat.postMessage":
-            return {
-                "ok": True,
-                "channel": args.get("channel"),
-                "ts": f"{time.time():.6f}",
-                "message": {"text": args.get("text", ""), "blocks": args.get("blocks", [])},
-            }
-        if method == "chat.postEphemeral":
-            return {"ok": True, "message_ts": f"{time.time():.6f}"}
-        if method == "views.publish":
-            return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}
-        if method == "auth.test":
-            return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}
-        return {"ok": True}
+
+def _ok(method: str, args: dict[str, Any], admins: set[str]) -> dict[str, Any]:
+    """Slack's response shapes for the methods the bot calls."""
+    if method == "conversations.open":
+        user = str(args.get("users", "U0")).split(",")[0]
+        return {"ok": True, "channel": {"id": "D" + user.lstrip("UW")}}
+    if method == "chat.postMessage":
+        return {
+            "ok": True,
+            "channel": args.get("channel"),
+            "ts": f"{time.time():.6f}",
+            "message": {"text": args.get("text", ""), "blocks": args.get("blocks", [])},
+        }
+    if method == "chat.postEphemeral":
+        return {"ok": True, "message_ts": f"{time.time():.6f}"}
+    if method == "views.publish":
+        return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}
+    if method == "users.info":
+        return {"ok": True, "user": {"id": args.get("user"), "is_admin": args.get("user") in admins, "is_owner": False}}
+    if method == "auth.test":
+        return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}
+    return {"ok": True}

@@ -81,7 +81,10 @@ class ChatopsTeamsBot(ActivityHandler):
             direct=personal,
             platform="teams",
             user_name=user.name or "Someone",
+            channel=None if personal else activity.conversation.id,
         )
+        if not personal:
+            await self._remember(activity)  # where announcements for this channel will go
         reply = await self.bot.handle(turn)
         if reply.move_to_direct and not personal:
             moved = await self.send_personal(user.id, reply)

@@ -1,0 +1,42 @@
+"""Posting outbox messages in Teams channels and chats, through the conversation reference saved
+when the app was installed there."""
+
+from __future__ import annotations
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import ConversationReference
+
+from chatops.outbox import Delivered, Failed, Gone, Outcome, Retry
+from chatops.reply import Reply
+
+from .app import ChatopsTeamsBot, reply_activity
+
+RETRY = {429, 412, 502, 503, 504}
+GONE = {403, 404}
+
+
+class TeamsDeliverer:
+    def __init__(self, teams: ChatopsTeamsBot) -> None:
+        self.teams = teams
+
+    async def deliver(self, channel: str, reply: Reply) -> Outcome:
+        data = await self.teams.bot.store.load_reference(f"teams:conversation:{channel}")
+        if data is None:
+            return Gone("no installation")
+        reference = ConversationReference().deserialize(data)
+
+        async def send(context: TurnContext) -> None:
+            await context.send_activity(reply_activity(reply))
+
+        try:
+            await self.teams.adapter.continue_conversation(reference, send, self.teams.app_id)
+        except Exception as exc:  # botbuilder raises msrest's ErrorResponseException, with the HTTP status
+            response = getattr(exc, "response", None)
+            status = getattr(response, "status_code", None)
+            if status in RETRY:
+                retry_after = (getattr(response, "headers", None) or {}).get("Retry-After")
+                return Retry(float(retry_after) if retry_after else None, f"teams {status}")
+            if status in GONE:
+                return Gone(f"teams {status}")
+            return Failed(type(exc).__name__)
+        return Delivered()
