@@ -92,6 +92,7 @@ outbox = Table(
     Column("next_attempt_at", Float, nullable=False, index=True),
     Column("claimed_by", String(80), nullable=True),
     Column("claimed_until", Float, nullable=True),
+    Column("claimed_at", Float, nullable=True),
     Column("last_error", String(200), nullable=True),
     Column("created_at", Float, nullable=False),
     Column("sent_at", Float, nullable=True),

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -61,18 +61,30 @@ Outcome = Delivered | Retry | Gone | Failed
 
 
 class Deliverer(Protocol):
-    """What an adapter implements to post a Reply in one of its channels."""
+    """What an adapter implements to post a Reply in one of its channels.
 
-    async def deliver(self, channel: str, reply: Reply) -> Outcome: ...
+    ``key`` identifies this (message, channel) for ever; a deliverer that can label what it posts
+    with it can later answer :meth:`delivered`, which is how a message whose sender died mid-send is
+    neither lost nor posted twice.
+    """
+
+    async def deliver(self, channel: str, reply: Reply, key: str) -> Outcome: ...
+
+    async def delivered(self, channel: str, key: str, since: float) -> bool | None:
+        """Whether a message labelled ``key`` was posted since ``since``; None if it cannot tell."""
+        ...
 
 
 @dataclass(frozen=True)
 class Item:
     id: int
+    key: str
     platform: str
     channel: str
     reply: Reply
     attempts: int
+    uncertain: bool = False  # a previous sender claimed it and vanished: it may already be posted
+    since: float = 0.0
 
 
 def worker_name() -> str:
@@ -103,37 +115,59 @@ class Outbox:
         return bool(await self._write(statement))
 
     async def claim(self, worker: str, limit: int = 50) -> list[Item]:
+        """Take up to ``limit`` due rows (and rows whose sender's lease ran out) for this worker."""
         now = self.store.now()
-        await self._write(
-            update(outbox)
-            .where(and_(outbox.c.status == "sending", outbox.c.claimed_until < now))
-            .values(status="pending", claimed_by=None)
+        due = or_(
+            and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now),
+            and_(outbox.c.status == "sending", outbox.c.claimed_until < now),
         )
         chosen = (
-            select(outbox.c.id)
-            .where(and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now))
+            select(
+                outbox.c.id,
+                outbox.c.dedupe_key,
+                outbox.c.platform,
+                outbox.c.channel,
+                outbox.c.payload,
+                outbox.c.attempts,
+                outbox.c.status,
+                outbox.c.claimed_at,
+            )
+            .where(due)
             .order_by(outbox.c.id)
             .limit(limit)
         )
         if self.store.dialect == "postgresql":
-            chosen = chosen.with_for_update(skip_locked=True)
-        statement = (
-            update(outbox)
-            .where(outbox.c.id.in_(chosen.scalar_subquery()))
-            .values(
-                status="sending", claimed_by=worker, claimed_until=now + LEASE_SECONDS, attempts=outbox.c.attempts + 1
-            )
-            .returning(outbox.c.id, outbox.c.platform, outbox.c.channel, outbox.c.payload, outbox.c.attempts)
-        )
+            chosen = chosen.with_for_update(skip_locked=True)  # replicas take different rows, never the same
         try:
             async with (await self.store._ready()).begin() as conn:
-                rows = (await conn.execute(statement)).all()
+                rows = (await conn.execute(chosen)).all()
+                if rows:
+                    await conn.execute(
+                        update(outbox)
+                        .where(outbox.c.id.in_([r.id for r in rows]))
+                        .values(
+                            status="sending",
+                            claimed_by=worker,
+                            claimed_until=now + LEASE_SECONDS,
+                            claimed_at=now,
+                            attempts=outbox.c.attempts + 1,
+                        )
+                    )
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot claim from the outbox: {type(exc).__name__}") from None
-        return sorted(
-            (Item(r.id, r.platform, r.channel, Reply.model_validate_json(r.payload), r.attempts) for r in rows),
-            key=lambda item: item.id,
-        )
+        return [
+            Item(
+                r.id,
+                r.dedupe_key,
+                r.platform,
+                r.channel,
+                Reply.model_validate_json(r.payload),
+                r.attempts + 1,
+                uncertain=r.status == "sending",
+                since=(r.claimed_at or now) - 5,
+            )
+            for r in rows
+        ]
 
     async def settle(self, item: Item, outcome: Outcome, worker: str) -> None:
         now = self.store.now()
@@ -242,11 +276,25 @@ class Courier:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=idle)
 
-    async def drain(self, timeout: float = 60.0) -> None:
-        """Deliver until nothing is due (used by ``chatops publish --send`` and tests)."""
+    async def drain(self, timeout: float = 60.0, poll: float = 0.2) -> None:
+        """Deliver until nothing is left to send, waiting for retries that fall due (``publish --send``)."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and await self.run_once():
-            pass
+        while time.monotonic() < deadline:
+            if await self.run_once():
+                continue
+            counts = await self.box.counts()
+            if not counts.get("pending") and not counts.get("sending"):
+                return
+            await asyncio.sleep(poll)
+
+    @staticmethod
+    async def _send(deliverer: Deliverer, item: Item) -> Outcome:
+        if item.uncertain:
+            already = await deliverer.delivered(item.channel, item.key, item.since)
+            if already:
+                log.info("outbox #%d was posted before its sender stopped: not posting it again", item.id)
+                return Delivered()
+        return await deliverer.deliver(item.channel, item.reply, item.key)
 
     async def _deliver(self, item: Item) -> None:
         deliverer = self.deliverers.get(item.platform)
@@ -260,7 +308,7 @@ class Courier:
             if wait > 0:
                 await asyncio.sleep(wait)
             try:
-                outcome = await deliverer.deliver(item.channel, item.reply)
+                outcome = await self._send(deliverer, item)
             except Exception as exc:  # a platform failure must not stop the courier
                 outcome = Retry(None, type(exc).__name__)
             self._last_sent[key] = time.monotonic()

@@ -350,7 +350,16 @@ def test_the_manifest_matches_the_core_commands() -> None:
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "app_mention", "message.im"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert scopes == {"commands", "chat:write", "im:history", "im:write", "app_mentions:read", "users:read"}
+    assert scopes == {
+        "commands",
+        "chat:write",
+        "im:history",
+        "im:write",
+        "app_mentions:read",
+        "users:read",
+        "channels:history",
+        "groups:history",
+    }
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
 
 

@@ -39,6 +39,7 @@ class FakeSlackAPI:
     failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = field(default_factory=dict)
     server: TestServer | None = None
     admins: set[str] = field(default_factory=set)  # users.info says these are workspace admins
+    delay: float = 0.0  # seconds each Web API call takes
 
     def fail(self, method: str, status: int = 200, error: str | None = None, retry_after: int | None = None) -> None:
         """Make the next call of ``method`` fail: ``429`` with ``Retry-After``, or ``ok: false``."""
@@ -84,7 +85,7 @@ class FakeSlackAPI:
         else:
             args = {k: v[0] for k, v in parse_qs(text).items()}
         args = {**dict(request.query), **args}  # the SDK sends some methods' arguments as query parameters
-        for key in ("blocks", "view"):
+        for key in ("blocks", "view", "metadata"):
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         return args
@@ -93,6 +94,8 @@ class FakeSlackAPI:
         method = request.match_info["method"]
         args = await self._args(request)
         self.calls.append(Call(method, args))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         pending = self.failures.get(method)
         if pending:
             status, body, headers = pending.pop(0)
@@ -100,6 +103,18 @@ class FakeSlackAPI:
         return web.json_response(self._ok(method, args))
 
     def _ok(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "conversations.history":
+            posted = [
+                {
+                    "type": "message",
+                    "ts": f"{i}.000100",
+                    "text": c.args.get("text", ""),
+                    "metadata": c.args.get("metadata"),
+                }
+                for i, c in enumerate(self.calls, 1)
+                if c.method == "chat.postMessage" and c.args.get("channel") == args.get("channel")
+            ]
+            return {"ok": True, "messages": list(reversed(posted)), "has_more": False}
         return _ok(method, args, self.admins)
 
     async def _respond(self, request: web.Request) -> web.Response:

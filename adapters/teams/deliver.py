@@ -19,7 +19,10 @@ class TeamsDeliverer:
     def __init__(self, teams: ChatopsTeamsBot) -> None:
         self.teams = teams
 
-    async def deliver(self, channel: str, reply: Reply) -> Outcome:
+    async def delivered(self, channel: str, key: str, since: float) -> bool | None:
+        return None  # Teams offers bots no way to read back what they posted: resend rather than lose it
+
+    async def deliver(self, channel: str, reply: Reply, key: str) -> Outcome:
         data = await self.teams.bot.store.load_reference(f"teams:conversation:{channel}")
         if data is None:
             return Gone("no installation")
