@@ -31,7 +31,8 @@ from .store import Store
 log = logging.getLogger("chatops.outbox")
 
 MAX_ATTEMPTS = 8
-LEASE_SECONDS = 60
+LEASE_SECONDS = float(os.environ.get("CHATOPS_OUTBOX_LEASE_SECONDS", "60"))
+"""How long a claimed message is its sender's; after that (the sender died) another may take it."""
 CHANNEL_INTERVAL = 1.1  # Slack allows about one message per second per channel
 CONCURRENCY = 8
 
@@ -141,10 +142,12 @@ class Outbox:
         try:
             async with (await self.store._ready()).begin() as conn:
                 rows = (await conn.execute(chosen)).all()
+                ours: set[int] = set()
                 if rows:
-                    await conn.execute(
+                    # still due as we write: on SQLite another process may have read the same rows
+                    taken = await conn.execute(
                         update(outbox)
-                        .where(outbox.c.id.in_([r.id for r in rows]))
+                        .where(and_(outbox.c.id.in_([r.id for r in rows]), due))
                         .values(
                             status="sending",
                             claimed_by=worker,
@@ -152,7 +155,9 @@ class Outbox:
                             claimed_at=now,
                             attempts=outbox.c.attempts + 1,
                         )
+                        .returning(outbox.c.id)
                     )
+                    ours = {row.id for row in taken}
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot claim from the outbox: {type(exc).__name__}") from None
         return [
@@ -167,6 +172,7 @@ class Outbox:
                 since=(r.claimed_at or now) - 5,
             )
             for r in rows
+            if r.id in ours
         ]
 
     async def settle(self, item: Item, outcome: Outcome, worker: str) -> None:

@@ -68,7 +68,7 @@ class FakeSlackAPI:
 
     async def start(self) -> FakeSlackAPI:
         app = web.Application()
-        app.router.add_post("/api/{method}", self._api)
+        app.router.add_route("*", "/api/{method}", self._api)  # the SDK reads with GET, writes with POST
         app.router.add_post("/respond/{name}", self._respond)
         self.server = TestServer(app, port=0)
         await self.server.start_server()
