@@ -91,13 +91,14 @@ class Slack:
         container: str = "message",
         user: str = "U1",
         team: str = "T1",
+        ephemeral: bool = True,
     ) -> aiohttp.ClientResponse:
         payload = {
             "type": "block_actions",
             "user": {"id": user, "name": "sam"},
             "team": {"id": team},
             "channel": {"id": channel},
-            "container": {"type": container, "channel_id": channel},
+            "container": {"type": container, "channel_id": channel, "is_ephemeral": ephemeral},
             "response_url": self.api.response_url("press"),
             "trigger_id": "1.2.3",
             "actions": [{"action_id": action_id, "block_id": "b1", "type": "button", "value": value}],
@@ -405,3 +406,43 @@ def test_socket_mode_needs_its_tokens() -> None:
 
     result = run_cli("serve", "--socket-mode")
     assert result.returncode == 2 and "SLACK_APP_TOKEN" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_an_admin_subscribes_a_channel_and_readers_acknowledge_the_announcement(
+    slack: Slack, tmp_path: Path
+) -> None:
+    from adapters.slack.deliver import SlackDeliverer
+    from chatops.channels import Channels
+    from chatops.outbox import Courier
+
+    refused = await slack.command("subscribe", channel="C5")
+    assert "Only a workspace or team admin" in refused["text"]
+    slack.api.admins.add("UADMIN")
+    accepted = await slack.command("subscribe", user="UADMIN", channel="C5")
+    assert "now follows" in accepted["text"]
+    store = Store(f"sqlite:///{tmp_path}/slack.sqlite3")
+    channels = Channels(store)
+    await channels.publish(Library())
+    text = (DATA / "llangunnor.yaml").read_text(encoding="utf-8").replace('minute: "0202-6"', 'minute: "0326-4"')
+    text = text.replace('"leadership and direction;"', '"leadership, direction and timely decisions;"')
+    (tmp_path / "v2").mkdir()
+    (tmp_path / "v2" / "llangunnor.yaml").write_text(text, encoding="utf-8")
+    assert await channels.publish(Library((tmp_path / "v2",))) == {"llangunnor": 1}
+    await Courier(channels.outbox, {"slack": SlackDeliverer("xoxb", slack.api.url)}).drain(timeout=10)
+    [posted] = slack.api.made("chat.postMessage")
+    assert posted["channel"] == "C5" and "leadership, direction and timely decisions" in posted["text"]
+    assert_valid_blocks(posted["blocks"])
+    ack = next(
+        e
+        for b in posted["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == "I've read it"
+    )
+    response = await slack.press(ack["value"], channel="C5", user="U42", ephemeral=False)
+    assert response.status == 200
+    [answer] = await slack.api.wait("response_url:press")
+    assert answer["replace_original"] is False and "Thank you" in answer["text"]
+    acks = await slack.command("acks", user="UADMIN")
+    assert "1 people" in acks["text"] and "<@U42>" in acks["text"]
+    await store.close()
