@@ -383,3 +383,51 @@ def test_the_teams_package_is_valid_for_its_schema_version(tmp_path: Path) -> No
         ]
     bad = run_cli("manifest", "teams", "--out", str(out), "--app-id", "not-a-guid")
     assert bad.returncode == 2 and "GUID" in bad.stderr
+
+
+async def test_a_teams_channel_subscribes_and_gets_announcements_through_the_outbox(tmp_path: Path) -> None:
+    from adapters.teams.deliver import TeamsDeliverer
+    from chatops.channels import Channels
+    from chatops.outbox import Courier
+
+    fake = await FakeBotFramework().start()
+    settings = Settings(
+        microsoft_app_id=APP_ID,
+        microsoft_app_password="pw",
+        microsoft_app_tenant_id="tenant-1",
+        teams_openid_url=fake.openid_url,
+        council="llangunnor",
+    )
+    bot = Bot(Library(), store=Store(f"sqlite:///{tmp_path}/teams.sqlite3"), admins=frozenset({"29:it-admin"}))
+    endpoint = build_endpoint(bot, settings, credentials_factory=StaticCredentialsFactory(APP_ID))
+    server = TestServer(create_app(bot, settings, teams=endpoint), port=0)
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession(base_url=server.make_url("/")) as session:
+            teams = Teams(fake, session)
+            channel = {"conversation": "19:channel-9", "conversation_type": "channel"}
+            refused = card_of(await teams.say("subscribe", **channel))
+            assert "Only a workspace or team admin" in text_of(refused)
+            accepted = card_of(await teams.say("subscribe", user="29:it-admin", **channel))
+            assert "now follows" in text_of(accepted)
+            channels = Channels(bot.store)
+            await channels.publish(Library())
+            revised = (
+                (DATA / "llangunnor.yaml")
+                .read_text(encoding="utf-8")
+                .replace('"leadership and direction;"', '"leadership, direction and timely decisions;"')
+            )
+            (tmp_path / "v2").mkdir()
+            (tmp_path / "v2" / "llangunnor.yaml").write_text(revised, encoding="utf-8")
+            assert await channels.publish(Library((tmp_path / "v2",))) == {"llangunnor": 1}
+            fake.failures += [429, 502]
+            before = len(fake.sent)
+            await Courier(channels.outbox, {"teams": TeamsDeliverer(endpoint.teams)}).drain(timeout=30)
+            announced = [s for s in fake.sent[before:] if s["_conversation"] == "19:channel-9"]
+            assert len(announced) == 1  # two refusals retried, delivered once
+            assert "leadership, direction and timely decisions" in text_of(card_of(announced[0]))
+            assert (await channels.outbox.counts()) == {"sent": 1}
+    finally:
+        await server.close()
+        await bot.close()
+        await fake.close()

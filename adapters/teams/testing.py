@@ -69,6 +69,7 @@ class FakeBotFramework:
     sent: list[dict[str, Any]] = field(default_factory=list)  # activities the bot sent, in order
     authorizations: list[str] = field(default_factory=list)
     metadata_fetches: int = 0
+    failures: list[int] = field(default_factory=list)  # statuses to answer the next sends with (429, 502…)
     server: TestServer | None = None
 
     async def start(self) -> FakeBotFramework:
@@ -116,6 +117,12 @@ class FakeBotFramework:
         return web.json_response({"keys": [self.tokens.jwk()]})
 
     async def _activity(self, request: web.Request) -> web.Response:
+        if self.failures:
+            status = self.failures.pop(0)
+            headers = {"Retry-After": "1"} if status == 429 else {}
+            return web.json_response(
+                {"error": {"code": "Throttled", "message": "try later"}}, status=status, headers=headers
+            )
         self.authorizations.append(request.headers.get("Authorization", ""))
         activity = await request.json()
         activity["_conversation"] = request.match_info["conversation"]
