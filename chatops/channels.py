@@ -9,12 +9,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import and_, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 
 from . import wording as w
 from .councils import Library
-from .errors import StoreError
 from .migrations import acknowledgements, announced_versions, subscriptions
 from .model import Protocol
 from .outbox import Outbox
@@ -60,35 +57,34 @@ class Channels:
             "reminder_index": 0,
             "created_at": self.store.now(),
         }
-        insert = postgresql.insert if self.store.dialect == "postgresql" else sqlite.insert
         statement = (
-            insert(subscriptions)
+            self.store.insert(subscriptions)
             .values(**values)
             .on_conflict_do_update(
                 index_elements=[subscriptions.c.platform, subscriptions.c.channel],
                 set_={"council": council, "active": 1},
             )
         )
-        await self._write(statement)
+        await self.store.write(statement)
         return True
 
     async def unsubscribe(self, platform: str, channel: str) -> bool:
-        return bool(await self._write(delete(subscriptions).where(self._is(platform, channel))))
+        return bool(await self.store.write(delete(subscriptions).where(self._is(platform, channel))))
 
     async def set_cadence(self, platform: str, channel: str, cadence: Cadence) -> bool:
         first = self.store.now() + PERIOD[cadence] if cadence in PERIOD else None
         return bool(
-            await self._write(
+            await self.store.write(
                 update(subscriptions).where(self._is(platform, channel)).values(cadence=cadence, next_reminder_at=first)
             )
         )
 
     async def subscription(self, platform: str, channel: str) -> Subscription | None:
-        rows = await self._read(select(subscriptions).where(self._is(platform, channel)))
+        rows = await self.store.read(select(subscriptions).where(self._is(platform, channel)))
         return _subscription(rows[0]) if rows else None
 
     async def subscribers(self, council: str) -> list[Subscription]:
-        rows = await self._read(
+        rows = await self.store.read(
             select(subscriptions).where(and_(subscriptions.c.council == council, subscriptions.c.active == 1))
         )
         return [_subscription(r) for r in rows]
@@ -105,7 +101,7 @@ class Channels:
         for council in councils or library.ids:
             protocol = library.protocol(council)
             current = fingerprint(protocol)
-            rows = await self._read(select(announced_versions).where(announced_versions.c.council == council))
+            rows = await self.store.read(select(announced_versions).where(announced_versions.c.council == council))
             if rows and rows[0].fingerprint == current:
                 continue
             if rows:
@@ -128,25 +124,19 @@ class Channels:
             "snapshot": json.dumps(data),
             "announced_at": self.store.now(),
         }
-        insert = postgresql.insert if self.store.dialect == "postgresql" else sqlite.insert
-        await self._write(
-            insert(announced_versions)
-            .values(**values)
-            .on_conflict_do_update(
-                index_elements=[announced_versions.c.council],
-                set_={k: values[k] for k in ("fingerprint", "snapshot", "announced_at")},
-            )
-        )
+        await self.store.write(self.store.upsert(announced_versions, [announced_versions.c.council], values))
 
     async def current_version(self, council: str) -> str | None:
-        rows = await self._read(select(announced_versions.c.fingerprint).where(announced_versions.c.council == council))
+        rows = await self.store.read(
+            select(announced_versions.c.fingerprint).where(announced_versions.c.council == council)
+        )
         return str(rows[0].fingerprint) if rows else None
 
     # --- reminders ------------------------------------------------------------------------------
     async def queue_due_reminders(self, library: Library) -> int:
         """Queue one reminder for each subscription that is due, advancing its schedule exactly once."""
         now = self.store.now()
-        due = await self._read(
+        due = await self.store.read(
             select(subscriptions).where(and_(subscriptions.c.active == 1, subscriptions.c.next_reminder_at <= now))
         )
         queued = 0
@@ -154,7 +144,7 @@ class Channels:
             period = PERIOD.get(row.cadence)
             if period is None:
                 continue
-            claimed = await self._write(
+            claimed = await self.store.write(
                 update(subscriptions)
                 .where(
                     and_(self._is(row.platform, row.channel), subscriptions.c.next_reminder_at == row.next_reminder_at)
@@ -170,8 +160,7 @@ class Channels:
 
     # --- acknowledgements -------------------------------------------------------------------------
     async def acknowledge(self, council: str, version: str, platform: str, user: str, display: str) -> bool:
-        insert = postgresql.insert if self.store.dialect == "postgresql" else sqlite.insert
-        statement = insert(acknowledgements).values(
+        statement = self.store.insert(acknowledgements).values(
             council=council,
             fingerprint=version,
             platform=platform,
@@ -179,11 +168,11 @@ class Channels:
             display=display[:200],
             acked_at=self.store.now(),
         )
-        return bool(await self._write(statement.on_conflict_do_nothing()))
+        return bool(await self.store.write(statement.on_conflict_do_nothing()))
 
     async def acknowledged(self, council: str, version: str) -> list[str]:
         """Who has read this version (as they should be shown), first to last."""
-        rows = await self._read(
+        rows = await self.store.read(
             select(acknowledgements.c.display)
             .where(and_(acknowledgements.c.council == council, acknowledgements.c.fingerprint == version))
             .order_by(acknowledgements.c.acked_at)
@@ -194,20 +183,6 @@ class Channels:
     @staticmethod
     def _is(platform: str, channel: str) -> Any:
         return and_(subscriptions.c.platform == platform, subscriptions.c.channel == channel)
-
-    async def _write(self, statement: Any) -> int:
-        try:
-            async with (await self.store._ready()).begin() as conn:
-                return int((await conn.execute(statement)).rowcount or 0)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot write to the store: {type(exc).__name__}") from None
-
-    async def _read(self, statement: Any) -> list[Any]:
-        try:
-            async with (await self.store._ready()).begin() as conn:
-                return list((await conn.execute(statement)).all())
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot read the store: {type(exc).__name__}") from None
 
 
 def _subscription(row: Any) -> Subscription:

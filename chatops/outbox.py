@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 
 from .errors import StoreError
 from .migrations import outbox, subscriptions
@@ -98,9 +96,8 @@ class Outbox:
 
     async def enqueue(self, dedupe_key: str, platform: str, channel: str, reply: Reply) -> bool:
         """Queue a message for a channel once: the same key is never queued twice."""
-        insert = postgresql.insert if self.store.dialect == "postgresql" else sqlite.insert
         statement = (
-            insert(outbox)
+            self.store.insert(outbox)
             .values(
                 dedupe_key=dedupe_key[:400],
                 platform=platform,
@@ -113,7 +110,7 @@ class Outbox:
             )
             .on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key])
         )
-        return bool(await self._write(statement))
+        return bool(await self.store.write(statement))
 
     async def claim(self, worker: str, limit: int = 50) -> list[Item]:
         """Take up to ``limit`` due rows (and rows whose sender's lease ran out) for this worker."""
@@ -139,27 +136,24 @@ class Outbox:
         )
         if self.store.dialect == "postgresql":
             chosen = chosen.with_for_update(skip_locked=True)  # replicas take different rows, never the same
-        try:
-            async with (await self.store._ready()).begin() as conn:
-                rows = (await conn.execute(chosen)).all()
-                ours: set[int] = set()
-                if rows:
-                    # still due as we write: on SQLite another process may have read the same rows
-                    taken = await conn.execute(
-                        update(outbox)
-                        .where(and_(outbox.c.id.in_([r.id for r in rows]), due))
-                        .values(
-                            status="sending",
-                            claimed_by=worker,
-                            claimed_until=now + LEASE_SECONDS,
-                            claimed_at=now,
-                            attempts=outbox.c.attempts + 1,
-                        )
-                        .returning(outbox.c.id)
+        async with self.store.transaction() as conn:
+            rows = (await conn.execute(chosen)).all()
+            ours: set[int] = set()
+            if rows:
+                # still due as we write: on SQLite another process may have read the same rows
+                taken = await conn.execute(
+                    update(outbox)
+                    .where(and_(outbox.c.id.in_([r.id for r in rows]), due))
+                    .values(
+                        status="sending",
+                        claimed_by=worker,
+                        claimed_until=now + LEASE_SECONDS,
+                        claimed_at=now,
+                        attempts=outbox.c.attempts + 1,
                     )
-                    ours = {row.id for row in taken}
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot claim from the outbox: {type(exc).__name__}") from None
+                    .returning(outbox.c.id)
+                )
+                ours = {row.id for row in taken}
         return [
             Item(
                 r.id,
@@ -179,19 +173,19 @@ class Outbox:
         now = self.store.now()
         mine = and_(outbox.c.id == item.id, outbox.c.claimed_by == worker)
         if isinstance(outcome, Delivered):
-            await self._write(update(outbox).where(mine).values(status="sent", sent_at=now, claimed_until=None))
+            await self.store.write(update(outbox).where(mine).values(status="sent", sent_at=now, claimed_until=None))
         elif isinstance(outcome, Retry) and item.attempts < MAX_ATTEMPTS:
             wait = outcome.after if outcome.after is not None else min(300.0, 2.0**item.attempts)
-            await self._write(
+            await self.store.write(
                 update(outbox)
                 .where(mine)
                 .values(status="pending", next_attempt_at=now + wait, claimed_by=None, last_error=outcome.reason[:200])
             )
         else:
             reason = outcome.reason if not isinstance(outcome, Delivered) else ""
-            await self._write(update(outbox).where(mine).values(status="failed", last_error=reason[:200]))
+            await self.store.write(update(outbox).where(mine).values(status="failed", last_error=reason[:200]))
             if isinstance(outcome, Gone):
-                await self._write(
+                await self.store.write(
                     update(subscriptions)
                     .where(and_(subscriptions.c.platform == item.platform, subscriptions.c.channel == item.channel))
                     .values(active=0)
@@ -205,11 +199,7 @@ class Outbox:
 
     async def counts(self) -> dict[str, int]:
         statement = select(outbox.c.status, func.count()).group_by(outbox.c.status)
-        try:
-            async with (await self.store._ready()).begin() as conn:
-                return {status: int(n) for status, n in (await conn.execute(statement)).all()}
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot read the outbox: {type(exc).__name__}") from None
+        return {status: int(n) for status, n in await self.store.read(statement)}
 
     async def rows(self, statuses: tuple[str, ...] = ("pending", "sending", "failed")) -> list[dict[str, Any]]:
         statement = (
@@ -226,18 +216,7 @@ class Outbox:
             .where(outbox.c.status.in_(statuses))
             .order_by(outbox.c.id)
         )
-        try:
-            async with (await self.store._ready()).begin() as conn:
-                return [dict(r._mapping) for r in (await conn.execute(statement)).all()]
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot read the outbox: {type(exc).__name__}") from None
-
-    async def _write(self, statement: Any) -> int:
-        try:
-            async with (await self.store._ready()).begin() as conn:
-                return int((await conn.execute(statement)).rowcount or 0)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot write to the outbox: {type(exc).__name__}") from None
+        return [dict(r._mapping) for r in await self.store.read(statement)]
 
 
 class Courier:

@@ -8,18 +8,19 @@ start-up under a lock so several replicas can start at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import Table, delete, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from .errors import SettingsError, StoreError
@@ -115,20 +116,50 @@ class Store:
         assert self._engine is not None
         return self._engine
 
+    # --- the one place statements meet the database; errors leave as StoreError --------------------
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction; any database failure becomes a :class:`StoreError` naming only its kind."""
+        engine = await self._ready()
+        try:
+            async with engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the store failed: {type(exc).__name__}") from None
+
+    async def write(self, *statements: Any) -> int:
+        """Run statements in one transaction; the rows the last one touched."""
+        count = 0
+        async with self.transaction() as conn:
+            for statement in statements:
+                count = int((await conn.execute(statement)).rowcount or 0)
+        return count
+
+    async def read(self, statement: Any) -> list[Any]:
+        async with self.transaction() as conn:
+            return list((await conn.execute(statement)).all())
+
+    def insert(self, table: Table) -> Any:
+        """An INSERT that can say ON CONFLICT, in this database's dialect."""
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+
+    def upsert(self, table: Table, keys: list[Any], values: dict[str, Any]) -> Any:
+        statement = self.insert(table).values(**values)
+        updated = {k: statement.excluded[k] for k in values if k not in {c.name for c in keys}}
+        return statement.on_conflict_do_update(index_elements=keys, set_=updated)
+
+    # --- triage answers -----------------------------------------------------------------------------
     async def load_state(self, key: str) -> dict[str, Any] | None:
         """The person's kept answers, or None (expired answers are erased on the way)."""
-        try:
-            async with (await self._ready()).begin() as conn:
-                row = (await conn.execute(select(triage_state).where(triage_state.c.user_key == key))).first()
-                if row is None:
-                    return None
-                if row.expires_at <= self.now():
-                    await conn.execute(delete(triage_state).where(triage_state.c.user_key == key))
-                    return None
-                data: dict[str, Any] = json.loads(row.state)
-                return data
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot read the store: {type(exc).__name__}") from None
+        async with self.transaction() as conn:
+            row = (await conn.execute(select(triage_state).where(triage_state.c.user_key == key))).first()
+            if row is None:
+                return None
+            if row.expires_at <= self.now():
+                await conn.execute(delete(triage_state).where(triage_state.c.user_key == key))
+                return None
+            data: dict[str, Any] = json.loads(row.state)
+            return data
 
     async def save_state(self, key: str, council: str, state: dict[str, Any], ttl_seconds: float) -> None:
         """Keep a person's answers; everyone's expired answers are erased in the same transaction."""
@@ -138,49 +169,25 @@ class Store:
             "state": json.dumps(state, sort_keys=True),
             "expires_at": self.now() + ttl_seconds,
         }
-        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        statement = insert(triage_state).values(**values)
-        statement = statement.on_conflict_do_update(
-            index_elements=[triage_state.c.user_key],
-            set_={k: statement.excluded[k] for k in ("council", "state", "expires_at")},
+        await self.write(
+            delete(triage_state).where(triage_state.c.expires_at <= self.now()),
+            self.upsert(triage_state, [triage_state.c.user_key], values),
         )
-        try:
-            async with (await self._ready()).begin() as conn:
-                await conn.execute(delete(triage_state).where(triage_state.c.expires_at <= self.now()))
-                await conn.execute(statement)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot write to the store: {type(exc).__name__}") from None
 
     async def forget(self, key: str) -> bool:
-        try:
-            async with (await self._ready()).begin() as conn:
-                result = await conn.execute(delete(triage_state).where(triage_state.c.user_key == key))
-                return bool(result.rowcount)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot write to the store: {type(exc).__name__}") from None
+        return bool(await self.write(delete(triage_state).where(triage_state.c.user_key == key)))
 
     async def purge_expired(self) -> int:
-        try:
-            async with (await self._ready()).begin() as conn:
-                result = await conn.execute(delete(triage_state).where(triage_state.c.expires_at <= self.now()))
-                return int(result.rowcount or 0)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot write to the store: {type(exc).__name__}") from None
+        return await self.write(delete(triage_state).where(triage_state.c.expires_at <= self.now()))
 
+    # --- platform events and conversation references ---------------------------------------------
     async def first_delivery(self, event_id: str) -> bool:
         """Record a platform event id; False if it was seen before (a retry), so it is handled once."""
-        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        statement = insert(delivered_events).values(event_id=event_id[:200], seen_at=self.now())
-        statement = statement.on_conflict_do_nothing(index_elements=[delivered_events.c.event_id])
-        try:
-            async with (await self._ready()).begin() as conn:
-                await conn.execute(
-                    delete(delivered_events).where(delivered_events.c.seen_at < self.now() - EVENT_MEMORY_SECONDS)
-                )
-                result = await conn.execute(statement)
-                return bool(result.rowcount)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot write to the store: {type(exc).__name__}") from None
+        statement = self.insert(delivered_events).values(event_id=event_id[:200], seen_at=self.now())
+        forget_old = delete(delivered_events).where(delivered_events.c.seen_at < self.now() - EVENT_MEMORY_SECONDS)
+        return bool(
+            await self.write(forget_old, statement.on_conflict_do_nothing(index_elements=[delivered_events.c.event_id]))
+        )
 
     async def save_reference(self, key: str, kind: str, reference: dict[str, Any]) -> None:
         """Remember where the bot may post later (a Teams installation, a personal chat)."""
@@ -190,30 +197,11 @@ class Store:
             "reference": json.dumps(reference, sort_keys=True),
             "updated_at": self.now(),
         }
-        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        statement = insert(conversation_refs).values(**values)
-        statement = statement.on_conflict_do_update(
-            index_elements=[conversation_refs.c.key],
-            set_={k: statement.excluded[k] for k in ("kind", "reference", "updated_at")},
-        )
-        try:
-            async with (await self._ready()).begin() as conn:
-                await conn.execute(statement)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot write to the store: {type(exc).__name__}") from None
+        await self.write(self.upsert(conversation_refs, [conversation_refs.c.key], values))
 
     async def load_reference(self, key: str) -> dict[str, Any] | None:
-        try:
-            async with (await self._ready()).begin() as conn:
-                row = (await conn.execute(select(conversation_refs).where(conversation_refs.c.key == key))).first()
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot read the store: {type(exc).__name__}") from None
-        return json.loads(row.reference) if row else None
+        rows = await self.read(select(conversation_refs).where(conversation_refs.c.key == key))
+        return json.loads(rows[0].reference) if rows else None
 
     async def forget_reference(self, key: str) -> bool:
-        try:
-            async with (await self._ready()).begin() as conn:
-                result = await conn.execute(delete(conversation_refs).where(conversation_refs.c.key == key))
-                return bool(result.rowcount)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot write to the store: {type(exc).__name__}") from None
+        return bool(await self.write(delete(conversation_refs).where(conversation_refs.c.key == key)))
