@@ -20,6 +20,7 @@ import time
 import yaml
 
 from benchmarks.search_quality import QUESTIONS
+from benchmarks.stats import percentile
 from chatops.councils import Library
 
 LOOKUPS = [
@@ -42,11 +43,6 @@ LOOKUPS = [
     "",
     "x" * 10_000,
 ]
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def in_process(rounds: int) -> dict[str, list[float]]:

@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from adapters.slack.testing import signed
+from benchmarks.stats import p99
 
 SECRET = "benchmark-signing-secret"
 QUESTIONS = [
@@ -113,11 +114,6 @@ async def load(port: int, clients: int, total: int) -> tuple[list[float], int, f
         await asyncio.gather(*(client() for _ in range(clients)))
         elapsed = time.perf_counter() - started
     return latencies, errors, elapsed
-
-
-def p99(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
 
 
 async def main_async(requests: int) -> None:

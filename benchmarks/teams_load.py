@@ -27,6 +27,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from adapters.teams.app import _Config, build_endpoint
 from adapters.teams.testing import FakeBotFramework, StaticCredentialsFactory, activity
 from adapters.web import create_app
+from benchmarks.stats import p99
 from chatops.bot import Bot
 from chatops.councils import Library
 from chatops.settings import Settings
@@ -81,11 +82,6 @@ async def load(url: str, fake: FakeBotFramework, clients: int, total: int) -> tu
         started = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(clients)))
         return latencies, errors, time.perf_counter() - started
-
-
-def p99(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
 
 
 async def main_async(requests: int) -> None:
