@@ -24,6 +24,7 @@ from .inference import read
 from .lookup import is_command
 from .reply import Choice, Paragraph, Reply
 from .text import clean
+from .versions import ACK_PREFIX
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) is imported only when a conversation needs it
     from .store import Store
@@ -115,13 +116,13 @@ class Bot:
 
     async def _channel_command(self, turn: Turn) -> Reply | None:
         """subscribe, unsubscribe, remind, acks, and the "I've read it" button; None for anything else."""
-        from .channels import ACK_PREFIX, Channels
-
         text = clean(turn.text)[0]
         lowered = text.casefold().removeprefix(w.COMMAND_PREFIX).strip()
         word, _, rest = lowered.partition(" ")
         if not (word in ("subscribe", "unsubscribe", "remind", "acks") or lowered.startswith(ACK_PREFIX)):
             return None
+        from .channels import Channels  # the store's tables: imported only when a channel command needs them
+
         council = self.library.resolve(turn.council)
         protocol = self.library.protocol(council)
         channels = Channels(self.store)

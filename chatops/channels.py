@@ -18,13 +18,12 @@ from .outbox import Outbox
 from .reply import Block, Choice, Paragraph, Quote, Reply
 from .search import passages
 from .store import Store
-from .versions import Diff, changed_lines, diff, fingerprint, snapshot
+from .versions import ACK_PREFIX, Diff, changed_lines, diff, fingerprint, snapshot
 
 log = logging.getLogger("chatops.channels")
 
 Cadence = Literal["off", "weekly", "monthly"]
 PERIOD = {"weekly": 7 * 24 * 3600.0, "monthly": 30 * 24 * 3600.0}
-ACK_PREFIX = "ack:"
 
 
 @dataclass(frozen=True)

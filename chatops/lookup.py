@@ -87,6 +87,8 @@ class Lookup:
         lines = [f"`{w.COMMAND_PREFIX} {c.example}` — {c.description}" for c in w.COMMANDS]
         lines.append(w.HELP_QUESTION.format(example=w.QUESTION_EXAMPLE))
         blocks.append(Paragraph(text="\n".join(lines)))
+        channel_lines = [f"`{w.COMMAND_PREFIX} {c.example}` — {c.description}" for c in w.CHANNEL_COMMANDS]
+        blocks.append(Paragraph(text="\n".join([w.HELP_CHANNELS, *channel_lines])))
         choices = [Choice(label=c.example, value=command_value(c.example)) for c in w.COMMANDS[1:4]]
         return self._reply(w.EMPTY_TITLE if empty else w.HELP_TITLE, blocks, choices, cite=False)
 

@@ -36,6 +36,15 @@ COMMANDS: tuple[Command, ...] = (
     Command("concern", "concern", "Raise a concern privately, in a direct message", "concern"),
     Command("forget", "forget", "Erase what I keep about your concern, at once", "forget"),
 )
+CHANNEL_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "subscribe", "subscribe", "Admins: this channel follows the protocol and hears when it changes", "subscribe"
+    ),
+    Command("unsubscribe", "unsubscribe", "Admins: stop following the protocol here", "unsubscribe"),
+    Command("remind", "remind weekly|monthly|off", "Admins: a short reminder from the protocol", "remind monthly"),
+    Command("acks", "acks", "Admins: who has read the current version", "acks"),
+)
+HELP_CHANNELS = "In a channel:"
 QUESTION_EXAMPLE = "can a councillor ask me to campaign?"
 COMMAND_PREFIX = "/protocol"
 
