@@ -326,3 +326,51 @@ async def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProc
     )
     out, err = await proc.communicate()
     return subprocess.CompletedProcess(args, proc.returncode or 0, out.decode(), err.decode())
+
+
+def test_two_processes_on_one_postgresql_deliver_every_message_once(tmp_path: Path) -> None:
+    from .conftest import POSTGRES_URL
+
+    if not POSTGRES_URL:
+        pytest.skip("CHATOPS_TEST_POSTGRES_URL is not set (.ci/run starts a server and sets it)")
+
+    async def scenario() -> Counter[str]:
+        from sqlalchemy import text as sql
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        from chatops.store import engine_url
+
+        engine = create_async_engine(engine_url(POSTGRES_URL))
+        async with engine.begin() as conn:
+            await conn.execute(
+                sql(
+                    "DROP TABLE IF EXISTS triage_state, delivered_events, conversation_refs, "
+                    "subscriptions, announced_versions, acknowledgements, outbox, chatops_schema CASCADE"
+                )
+            )
+        await engine.dispose()
+        api = await FakeSlackAPI(delay=0.01).start()
+        env = {
+            "CHATOPS_DATABASE_URL": POSTGRES_URL,
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "CHATOPS_SLACK_API_URL": api.url,
+            "CHATOPS_PROTOCOL_DIR": str(tmp_path / "data"),
+            "PYTHONPATH": str(ROOT),
+        }
+        try:
+            (tmp_path / "data").mkdir()
+            assert (await _cli(["publish"], env)).returncode == 0
+            store = Store(POSTGRES_URL)
+            channels = Channels(store)
+            for i in range(60):
+                await channels.subscribe("slack", f"C{i:02d}", "llangunnor")
+            await store.close()
+            changed_copy(tmp_path / "data")
+            results = await asyncio.gather(_cli(["publish", "--send"], env), _cli(["publish", "--send"], env))
+            assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+            return Counter(p["channel"] for p in api.made("chat.postMessage"))
+        finally:
+            await api.close()
+
+    posted = asyncio.run(scenario())
+    assert len(posted) == 60 and set(posted.values()) == {1}
