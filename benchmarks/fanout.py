@@ -17,15 +17,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
-
 from adapters.slack.deliver import SlackDeliverer
 from adapters.slack.testing import FakeSlackAPI
 from chatops.channels import Channels
 from chatops.councils import Library
 from chatops.outbox import Courier, Outbox
-from chatops.store import Store, engine_url
+from chatops.store import Store, reset_database
 
 DATA = Path(__file__).resolve().parent.parent / "protocol_data"
 
@@ -72,23 +69,11 @@ async def run(url: str, channels_n: int, replicas: int, label: str) -> None:
         await api.close()
 
 
-async def reset_postgres(url: str) -> None:
-    engine = create_async_engine(engine_url(url))
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "DROP TABLE IF EXISTS triage_state, delivered_events, conversation_refs, subscriptions, "
-                "announced_versions, acknowledgements, outbox, chatops_schema CASCADE"
-            )
-        )
-    await engine.dispose()
-
-
 async def main_async(channels_n: int, postgres: str | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         await run(f"sqlite:///{folder}/fanout.sqlite3", channels_n, 1, "SQLite, one process")
     if postgres:
-        await reset_postgres(postgres)
+        await reset_database(postgres)
         await run(postgres, channels_n, 2, "PostgreSQL, two replicas")
     else:
         print("PostgreSQL: skipped (give --postgres URL or set CHATOPS_TEST_POSTGRES_URL)")

@@ -276,10 +276,7 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-DANGER_WORDS = (
-    "kill",
-    "killing",
-    "kill me",
+SELF_HARM_WORDS = (
     "kill myself",
     "suicide",
     "suicidal",
@@ -289,6 +286,13 @@ DANGER_WORDS = (
     "hurt myself",
     "end my life",
     "end it all",
+)
+
+DANGER_WORDS = (
+    *SELF_HARM_WORDS,
+    "kill",
+    "killing",
+    "kill me",
     "hit me",
     "hits me",
     "punched",
@@ -313,18 +317,6 @@ DANGER_WORDS = (
     "grabbed me",
     "touched me",
     "groped",
-)
-
-SELF_HARM_WORDS = (
-    "kill myself",
-    "suicide",
-    "suicidal",
-    "self harm",
-    "self-harm",
-    "harm myself",
-    "hurt myself",
-    "end my life",
-    "end it all",
 )
 
 GENDER_PATTERNS: tuple[tuple[str, Gender], ...] = (

@@ -47,16 +47,17 @@ class Lookup:
         if cached is not None:
             self._recent.move_to_end(key)
             return cached
-        reply = self.compute(text, truncated)
+        reply = self._answer(text, truncated)
         self._recent[key] = reply
         if len(self._recent) > RECENT_ANSWERS:
             self._recent.popitem(last=False)
         return reply
 
-    def compute(self, text: str, truncated: bool = False) -> Reply:
+    def compute(self, raw: str) -> Reply:
         """The reply worked out afresh (what a first-time question costs)."""
-        text, cut = clean(text)
-        truncated = truncated or cut
+        return self._answer(*clean(raw))
+
+    def _answer(self, text: str, truncated: bool) -> Reply:
         if text.lower().startswith(w.COMMAND_PREFIX):
             text = text[len(w.COMMAND_PREFIX) :].strip()
         reply = self._dispatch(text)

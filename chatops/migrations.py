@@ -141,3 +141,8 @@ async def migrate(conn: AsyncConnection, dialect: str) -> list[int]:
             await conn.execute(schema_table.insert().values(version=version, applied_at=time.time()))
             applied.append(version)
     return applied
+
+
+async def drop_all(conn: AsyncConnection) -> None:
+    """Remove every chatops table: for tests and benchmarks that need an empty shared database."""
+    await conn.run_sync(lambda sync: metadata.drop_all(sync, checkfirst=True))

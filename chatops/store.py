@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 
 from .errors import SettingsError, StoreError
-from .migrations import conversation_refs, delivered_events, migrate, triage_state
+from .migrations import conversation_refs, delivered_events, drop_all, migrate, triage_state
 
 EVENT_MEMORY_SECONDS = 24 * 3600
 """How long an event id is remembered: platforms redeliver within minutes, not days."""
@@ -59,6 +59,16 @@ def _sqlite_pragmas(connection: Any, record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for a writer
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+async def reset_database(url: str) -> None:
+    """Drop every chatops table: for tests and benchmarks sharing one PostgreSQL database."""
+    engine = create_async_engine(engine_url(url))
+    try:
+        async with engine.begin() as conn:
+            await drop_all(conn)
+    finally:
+        await engine.dispose()
 
 
 def user_key(platform: str, user: str) -> str:

@@ -47,17 +47,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path}/store.sqlite3"
     if not POSTGRES_URL:
         pytest.skip("CHATOPS_TEST_POSTGRES_URL is not set (.ci/run starts a server and sets it)")
-    import sqlalchemy
-    from sqlalchemy.ext.asyncio import create_async_engine
+    from chatops.store import reset_database
 
-    from chatops.store import engine_url
-
-    engine = create_async_engine(engine_url(POSTGRES_URL))
-    async with engine.begin() as conn:
-        await conn.execute(
-            sqlalchemy.text(
-                "DROP TABLE IF EXISTS triage_state, delivered_events, conversation_refs, subscriptions, announced_versions, acknowledgements, outbox, chatops_schema CASCADE"
-            )
-        )
-    await engine.dispose()
+    await reset_database(POSTGRES_URL)
     return POSTGRES_URL

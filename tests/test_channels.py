@@ -335,20 +335,9 @@ def test_two_processes_on_one_postgresql_deliver_every_message_once(tmp_path: Pa
         pytest.skip("CHATOPS_TEST_POSTGRES_URL is not set (.ci/run starts a server and sets it)")
 
     async def scenario() -> Counter[str]:
-        from sqlalchemy import text as sql
-        from sqlalchemy.ext.asyncio import create_async_engine
+        from chatops.store import reset_database
 
-        from chatops.store import engine_url
-
-        engine = create_async_engine(engine_url(POSTGRES_URL))
-        async with engine.begin() as conn:
-            await conn.execute(
-                sql(
-                    "DROP TABLE IF EXISTS triage_state, delivered_events, conversation_refs, "
-                    "subscriptions, announced_versions, acknowledgements, outbox, chatops_schema CASCADE"
-                )
-            )
-        await engine.dispose()
+        await reset_database(POSTGRES_URL)
         api = await FakeSlackAPI(delay=0.01).start()
         env = {
             "CHATOPS_DATABASE_URL": POSTGRES_URL,
