@@ -45,7 +45,8 @@ class Turn:
     platform: str = "console"
     user_name: str = "Someone"
     channel: str | None = None  # the platform's channel id, for a command typed in a channel
-    is_admin: bool = False  # the platform says this person administers the workspace or team
+    # the platform says this person administers the workspace or owns the team; None: it could not tell
+    is_admin: bool | None = False
 
 
 class Messenger(Interface):
@@ -142,7 +143,7 @@ class Bot:
             new = await channels.acknowledge(ack_council, version, turn.platform, turn.user, turn.user_name)
             return say((w.ACKED if new else w.ALREADY_ACKED).replace("{version}", version))
         if not (turn.is_admin or turn.user in self.admins):
-            return say(w.ADMINS_ONLY)
+            return say(w.ADMINS_ONLY if turn.is_admin is False else w.ADMINS_UNCHECKED)
         if word == "acks":
             current = await channels.current_version(council)
             if current is None:

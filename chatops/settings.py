@@ -34,6 +34,8 @@ class Settings:
     microsoft_app_type: str = "SingleTenant"
     microsoft_app_tenant_id: str | None = None
     teams_openid_url: str | None = None
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    login_url: str = "https://login.microsoftonline.com"
     teams_dev: bool = False
     admins: frozenset[str] = frozenset()
     publish_on_start: bool = True
@@ -75,6 +77,13 @@ class Settings:
             raise SettingsError("CHATOPS_SLACK_API_URL must be an http:// or https:// URL")
         if slack_api_url and not slack_api_url.endswith("/"):
             slack_api_url += "/"
+        urls = {}
+        for name in ("CHATOPS_GRAPH_URL", "CHATOPS_LOGIN_URL"):
+            url = get(name)
+            if url and not url.startswith(("http://", "https://")):
+                raise SettingsError(f"{name} must be an http:// or https:// URL")
+            if url:
+                urls[name] = url.rstrip("/")
         app_type = get("MICROSOFT_APP_TYPE") or "SingleTenant"
         known_types = {
             "singletenant": "SingleTenant",
@@ -109,6 +118,8 @@ class Settings:
             microsoft_app_type=app_type,
             microsoft_app_tenant_id=get("MICROSOFT_APP_TENANT_ID"),
             teams_openid_url=get("CHATOPS_TEAMS_OPENID_URL"),
+            graph_url=urls.get("CHATOPS_GRAPH_URL", cls.graph_url),
+            login_url=urls.get("CHATOPS_LOGIN_URL", cls.login_url),
             teams_dev=dev in ("1", "true", "yes"),
             admins=frozenset(a.strip() for a in (get("CHATOPS_ADMINS") or "").split(",") if a.strip()),
             publish_on_start=(get("CHATOPS_PUBLISH_ON_START") or "1").lower() not in ("0", "false", "no", "off"),

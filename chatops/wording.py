@@ -242,8 +242,12 @@ REMIND_SET = {
 }
 REMIND_USAGE = "Use `/protocol remind weekly`, `/protocol remind monthly` or `/protocol remind off`."
 ADMINS_ONLY = (
-    "Only a workspace or team admin (or someone named by your IT team) can change what this channel follows. "
+    "Only a workspace admin, a team owner or someone named by your IT team can change what this channel follows. "
     "Ask one of them, or use `/protocol` to look things up yourself."
+)
+ADMINS_UNCHECKED = (
+    "I couldn't check just now whether you are an admin or owner here, so I haven't changed anything. "
+    "Please try again in a few minutes; if it keeps happening, ask your IT team to check the app's permissions."
 )
 CHANNEL_ONLY = "Use this in the channel you want to change, not in a private message."
 ACKED = "Thank you: I've noted that you have read version {version} of {council}'s protocol."

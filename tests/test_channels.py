@@ -118,7 +118,7 @@ async def test_subscribing_is_for_admins_in_a_channel_and_acks_count_per_version
             defaults: dict[str, object] = {"user": "U1", "platform": "slack", "channel": "C1", "council": "llangunnor"}
             return (await bot.handle(Turn(text=text, **{**defaults, **turn}))).as_text()  # type: ignore[arg-type]
 
-        assert "Only a workspace or team admin" in await say("/protocol subscribe")
+        assert "Only a workspace admin, a team owner" in await say("/protocol subscribe")
         assert "now follows" in await say("/protocol subscribe", is_admin=True)
         assert "already follows" in await say("/protocol subscribe", user="U-IT")
         assert "not in a private message" in await say("/protocol subscribe", is_admin=True, direct=True, channel=None)

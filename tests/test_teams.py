@@ -81,6 +81,8 @@ async def teams(tmp_path: Path) -> AsyncIterator[Teams]:
         microsoft_app_type="SingleTenant",
         microsoft_app_tenant_id="tenant-1",
         teams_openid_url=fake.openid_url,
+        graph_url=fake.graph_url,
+        login_url=fake.login_url,
         council="telford-and-wrekin",
     )
     bot = Bot(
@@ -381,6 +383,11 @@ def test_the_teams_package_is_valid_for_its_schema_version(tmp_path: Path) -> No
         assert [(c["title"], c["description"]) for c in command_list["commands"]] == [
             (c.name, c.description) for c in wording.COMMANDS
         ]
+    # team owners are recognised through Graph with this one resource-specific permission, granted per team
+    assert manifest["webApplicationInfo"]["id"] == APP_ID
+    assert manifest["authorization"] == {
+        "permissions": {"resourceSpecific": [{"name": "TeamMember.Read.Group", "type": "Application"}]}
+    }
     bad = run_cli("manifest", "teams", "--out", str(out), "--app-id", "not-a-guid")
     assert bad.returncode == 2 and "GUID" in bad.stderr
 
@@ -396,6 +403,8 @@ async def test_a_teams_channel_subscribes_and_gets_announcements_through_the_out
         microsoft_app_password="pw",
         microsoft_app_tenant_id="tenant-1",
         teams_openid_url=fake.openid_url,
+        graph_url=fake.graph_url,
+        login_url=fake.login_url,
         council="llangunnor",
     )
     bot = Bot(Library(), store=Store(f"sqlite:///{tmp_path}/teams.sqlite3"), admins=frozenset({"29:it-admin"}))
@@ -405,9 +414,10 @@ async def test_a_teams_channel_subscribes_and_gets_announcements_through_the_out
     try:
         async with aiohttp.ClientSession(base_url=server.make_url("/")) as session:
             teams = Teams(fake, session)
-            channel = {"conversation": "19:channel-9", "conversation_type": "channel"}
+            fake.members["group-1"] = {OWNER: ["owner"]}
+            channel = in_team_channel(group="group-1")
             refused = card_of(await teams.say("subscribe", **channel))
-            assert "Only a workspace or team admin" in text_of(refused)
+            assert "Only a workspace admin, a team owner" in text_of(refused)
             accepted = card_of(await teams.say("subscribe", user="29:it-admin", **channel))
             assert "now follows" in text_of(accepted)
             channels = Channels(bot.store)
@@ -427,6 +437,96 @@ async def test_a_teams_channel_subscribes_and_gets_announcements_through_the_out
             assert len(announced) == 1  # two refusals retried, delivered once
             assert "leadership, direction and timely decisions" in text_of(card_of(announced[0]))
             assert (await channels.outbox.counts()) == {"sent": 1}
+    finally:
+        await server.close()
+        await bot.close()
+        await fake.close()
+
+
+OWNER = "00000000-0000-0000-0000-00000000000a"
+MEMBER = "00000000-0000-0000-0000-00000000000b"
+
+
+def in_team_channel(team: str = "19:team-1", group: str | None = None, **extra: Any) -> dict[str, Any]:
+    """The fields Teams sets on a message in a team's channel (aadGroupId only sometimes)."""
+    data: dict[str, Any] = {"team": {"id": team}, "tenant": {"id": "tenant-1"}, "channel": {"id": "19:channel-9"}}
+    if group:
+        data["team"]["aadGroupId"] = group
+    return {"conversation": "19:channel-9", "conversation_type": "channel", "channelData": data, **extra}
+
+
+async def test_team_owners_may_change_a_channel_and_members_may_not(
+    teams: Teams, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    teams.fake.team_groups["19:team-1"] = "group-1"
+    teams.fake.members["group-1"] = {OWNER: ["owner"], MEMBER: []}
+    teams.fake.members["group-2"] = {MEMBER: ["owner"]}  # an owner elsewhere is not an owner here
+
+    refused = text_of(card_of(await teams.say("subscribe", aad_object_id=MEMBER, **in_team_channel())))
+    assert "Only a workspace admin, a team owner" in refused
+    accepted = text_of(card_of(await teams.say("subscribe", aad_object_id=OWNER, **in_team_channel())))
+    assert "now follows" in accepted
+    monthly = text_of(card_of(await teams.say("remind monthly", aad_object_id=OWNER, **in_team_channel())))
+    assert "every month" in monthly
+    # the app token is fetched once for the tenant and the team's group id once; each check asks Graph
+    assert teams.fake.lookups == [
+        "team:19:team-1",
+        "token:tenant-1",
+        "members:group-1",
+        "members:group-1",
+        "members:group-1",
+    ]
+    # looking things up in a channel asks Graph nothing
+    await teams.say("roles councillor", aad_object_id=MEMBER, **in_team_channel())
+    assert len(teams.fake.lookups) == 5
+    # when Teams includes the group id, it is used as it is
+    await teams.say("unsubscribe", aad_object_id=OWNER, **in_team_channel(group="group-1"))
+    assert teams.fake.lookups[-1] == "members:group-1" and "team:" not in "".join(teams.fake.lookups[3:])
+    assert "pw" not in caplog.text and "graph-test-token" not in caplog.text
+
+
+async def test_when_ownership_cannot_be_checked_the_person_is_told_so(
+    teams: Teams, caplog: pytest.LogCaptureFixture
+) -> None:
+    teams.fake.team_groups["19:team-1"] = "group-1"
+    teams.fake.members["group-1"] = {OWNER: ["owner"]}
+    teams.fake.rsc_denied.add("group-1")  # the app was added before it asked for the permission
+    unchecked = text_of(card_of(await teams.say("subscribe", aad_object_id=OWNER, **in_team_channel())))
+    assert "couldn't check just now" in unchecked and "now follows" not in unchecked
+    assert "Graph refused (403)" in caplog.text
+    unknown_team = text_of(card_of(await teams.say("subscribe", aad_object_id=OWNER, **in_team_channel("19:gone"))))
+    assert "couldn't check just now" in unknown_team
+    # a group chat has no owners: only CHATOPS_ADMINS, and the ordinary refusal
+    group_chat = {"conversation": "19:group-chat", "conversation_type": "groupChat"}
+    assert "Only a workspace admin" in text_of(card_of(await teams.say("subscribe", aad_object_id=OWNER, **group_chat)))
+
+
+async def test_entra_object_ids_in_chatops_admins_may_change_channels_without_asking_graph(tmp_path: Path) -> None:
+    fake = await FakeBotFramework().start()
+    settings = Settings(
+        microsoft_app_id=APP_ID,
+        microsoft_app_password="wrong-password",
+        microsoft_app_tenant_id="tenant-1",
+        teams_openid_url=fake.openid_url,
+        graph_url=fake.graph_url,
+        login_url=fake.login_url,
+    )
+    bot = Bot(Library(), store=Store(f"sqlite:///{tmp_path}/teams.sqlite3"), admins=frozenset({OWNER}))
+    endpoint = build_endpoint(bot, settings, credentials_factory=StaticCredentialsFactory(APP_ID))
+    server = TestServer(create_app(bot, settings, teams=endpoint), port=0)
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession(base_url=server.make_url("/")) as session:
+            teams = Teams(fake, session)
+            fake.members["group-1"] = {MEMBER: ["owner"]}
+            accepted = card_of(await teams.say("subscribe", aad_object_id=OWNER, **in_team_channel(group="group-1")))
+            assert "now follows" in text_of(accepted) and fake.lookups == []
+            # a wrong app password: the sign-in refuses, so the owner is told the check failed
+            unchecked = card_of(
+                await teams.say("unsubscribe", aad_object_id=MEMBER, **in_team_channel(group="group-1"))
+            )
+            assert "couldn't check just now" in text_of(unchecked) and fake.lookups == ["token:tenant-1"]
     finally:
         await server.close()
         await bot.close()

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
@@ -98,13 +99,16 @@ def build_app(
         await next()
         return None
 
-    async def is_admin(user: str) -> bool:
-        """Workspace admins and owners may change what a channel follows (users:read)."""
+    async def is_admin(user: str) -> bool | None:
+        """Workspace admins and owners may change what a channel follows (users:read); None: can't tell."""
         try:
             info = await client.users_info(user=user)
         except SlackApiError as exc:
             log.warning("cannot check whether a user is an admin: %s", exc.response.get("error", "error"))
-            return False
+            return None
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            log.warning("cannot check whether a user is an admin: %s", type(exc).__name__)
+            return None
         person = info.get("user") or {}
         return bool(person.get("is_admin") or person.get("is_owner") or person.get("is_primary_owner"))
 

@@ -9,6 +9,7 @@ forgotten. Nothing a person types is logged.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -17,8 +18,10 @@ from typing import Any
 from aiohttp import web
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.core.card_factory import CardFactory
+from botbuilder.core.teams import TeamsInfo, teams_get_team_info
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, CallerIdConstants, ChannelAccount, ConversationReference
+from botbuilder.schema.teams import TeamsChannelData
 from botframework.connector.auth import AuthenticationConstants, ServiceClientCredentialsFactory
 
 from chatops import wording
@@ -29,10 +32,12 @@ from chatops.settings import Settings
 
 from .auth import CHANNEL_OPENID_URL, KeysUnavailable, SigningKeys, TokenGuard
 from .cards import SUBMIT_KEY, card
+from .owners import TeamOwners
 
 log = logging.getLogger("chatops.teams")
 MAX_BODY = 1024 * 1024
 PERSONAL = "personal"
+ADMIN_COMMANDS = ("subscribe", "unsubscribe", "remind", "acks")  # what only admins and team owners may use
 
 
 def reply_activity(reply: Reply, *, short: bool = False) -> Activity:
@@ -48,12 +53,21 @@ def _conversation_key(conversation_id: str) -> str:
 
 
 class ChatopsTeamsBot(ActivityHandler):
-    def __init__(self, bot: Bot, adapter: CloudAdapter, app_id: str | None, council: str | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        adapter: CloudAdapter,
+        app_id: str | None,
+        council: str | None = None,
+        owners: TeamOwners | None = None,
+    ) -> None:
         self.bot = bot
         self.adapter = adapter
         self.app_id = app_id
         self.council = council
+        self.owners = owners  # None in local development mode: only CHATOPS_ADMINS may change channels
         self._saved: dict[str, dict[str, Any]] = {}
+        self._groups: dict[str, str] = {}  # Teams team id → its Entra group id (never changes)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -74,6 +88,8 @@ class ChatopsTeamsBot(ActivityHandler):
         if not personal and not text.lower().startswith(("/protocol", "concern:")):
             text = f"{wording.COMMAND_PREFIX} {text}"
         user = activity.from_property
+        word = text.lower().removeprefix(wording.COMMAND_PREFIX).split(" ", 2)
+        admin_word = len(word) > 1 and word[1] in ADMIN_COMMANDS
         turn = Turn(
             text=text,
             user=user.id,
@@ -82,6 +98,7 @@ class ChatopsTeamsBot(ActivityHandler):
             platform="teams",
             user_name=user.name or "Someone",
             channel=None if personal else activity.conversation.id,
+            is_admin=await self._is_admin(turn_context) if admin_word else False,
         )
         if not personal:
             await self._remember(activity)  # where announcements for this channel will go
@@ -91,6 +108,37 @@ class ChatopsTeamsBot(ActivityHandler):
             await turn_context.send_activity(wording.CONCERN_MOVED if moved else wording.TEAMS_OPEN_CHAT)
             return
         await turn_context.send_activity(reply_activity(reply, short=not personal))
+
+    async def _is_admin(self, turn_context: TurnContext) -> bool | None:
+        """In a team's channel, its owners may change what the channel follows; so may the Entra
+        object ids in ``CHATOPS_ADMINS`` (the core itself checks the Teams ``29:`` ids there)."""
+        activity = turn_context.activity
+        aad_user = activity.from_property.aad_object_id
+        if aad_user and aad_user in self.bot.admins:
+            return True
+        if activity.conversation.conversation_type != "channel" or self.owners is None:
+            return False  # a group chat or personal chat has no owners
+        tenant = activity.conversation.tenant_id or _channel_tenant(activity)
+        return await self.owners.is_owner(tenant, await self._team_group(turn_context), aad_user)
+
+    async def _team_group(self, turn_context: TurnContext) -> str | None:
+        """The team's Entra group id: in the message when Teams includes it, else asked once of Teams."""
+        team = teams_get_team_info(turn_context.activity)
+        if team is None or not team.id:
+            return None
+        if team.aad_group_id:
+            return str(team.aad_group_id)
+        if team.id not in self._groups:
+            try:
+                connector = await TeamsInfo.get_teams_connector_client(turn_context)
+                details = await asyncio.to_thread(connector.teams.get_team_details, team.id)  # msrest blocks
+            except Exception as exc:
+                log.warning("cannot look up the team's group id: %s", type(exc).__name__)
+                return None
+            if not details.aad_group_id:
+                return None
+            self._groups[team.id] = details.aad_group_id
+        return self._groups[team.id]
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context.activity)
@@ -218,6 +266,11 @@ class TeamsEndpoint:
         return response or web.Response(status=201)
 
 
+def _channel_tenant(activity: Activity) -> str | None:
+    data = TeamsChannelData().deserialize(activity.channel_data) if activity.channel_data else None
+    return data.tenant.id if data is not None and data.tenant is not None else None
+
+
 def _refuse(status: int, why: str) -> web.Response:
     log.warning("teams request refused (%d): %s", status, why)
     return web.Response(status=status, text=why)
@@ -241,7 +294,16 @@ def build_endpoint(
         await context.send_activity(wording.SOMETHING_WRONG)
 
     adapter.on_turn_error = on_error
-    teams = ChatopsTeamsBot(bot, adapter, settings.microsoft_app_id, settings.council)
+    owners = None
+    if settings.microsoft_app_id:
+        owners = TeamOwners(
+            settings.microsoft_app_id,
+            settings.microsoft_app_password,
+            settings.graph_url,
+            settings.login_url,
+            settings.microsoft_app_tenant_id,
+        )
+    teams = ChatopsTeamsBot(bot, adapter, settings.microsoft_app_id, settings.council, owners)
     guard = None
     if not dev_mode:
         assert settings.microsoft_app_id

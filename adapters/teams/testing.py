@@ -6,12 +6,16 @@
 - :class:`Tokens`, RS256 tokens signed with a key generated here, exactly as the Bot Framework
   issues them (and the bad ones it must refuse);
 - :class:`StaticCredentialsFactory`, outbound credentials that need no Azure AD.
+
+The same server also plays the Teams team-details call, Entra ID's client-credentials token
+endpoint and Microsoft Graph's team-members list, for the team-owner check (``owners.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -27,6 +31,9 @@ from jwt.algorithms import RSAAlgorithm
 from .auth import CHANNEL_ISSUER
 
 OUTBOUND_TOKEN = "outbound-test-token"
+GRAPH_TOKEN = "graph-test-token"
+APP_PASSWORD = "pw"
+MEMBER_FILTER = re.compile(r"^\(microsoft\.graph\.aadUserConversationMember/userId eq '([^']*)'\)$")
 
 
 class Tokens:
@@ -70,6 +77,10 @@ class FakeBotFramework:
     authorizations: list[str] = field(default_factory=list)
     metadata_fetches: int = 0
     failures: list[int] = field(default_factory=list)  # statuses to answer the next sends with (429, 502…)
+    team_groups: dict[str, str] = field(default_factory=dict)  # Teams team id → Entra group id
+    members: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # group id → {user object id: roles}
+    rsc_denied: set[str] = field(default_factory=set)  # group ids whose owners have not granted the permission
+    lookups: list[str] = field(default_factory=list)  # "team:<id>", "token:<tenant>", "members:<group>"
     server: TestServer | None = None
 
     async def start(self) -> FakeBotFramework:
@@ -78,6 +89,9 @@ class FakeBotFramework:
         app.router.add_get("/keys", self._keys)
         app.router.add_post("/v3/conversations/{conversation}/activities", self._activity)
         app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._activity)
+        app.router.add_get("/v3/teams/{team}", self._team_details)
+        app.router.add_post("/{tenant}/oauth2/v2.0/token", self._graph_token)
+        app.router.add_get("/v1.0/teams/{group}/members", self._team_members)
         self.server = TestServer(app, port=0)
         await self.server.start_server()
         return self
@@ -95,6 +109,16 @@ class FakeBotFramework:
     def openid_url(self) -> str:
         assert self.server is not None
         return str(self.server.make_url("/openid"))
+
+    @property
+    def graph_url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("/v1.0"))
+
+    @property
+    def login_url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("/")).rstrip("/")
 
     async def wait(self, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
@@ -130,6 +154,45 @@ class FakeBotFramework:
         return web.json_response({"id": str(uuid.uuid4())})
 
 
+    async def _team_details(self, request: web.Request) -> web.Response:
+        team = request.match_info["team"]
+        self.lookups.append(f"team:{team}")
+        if team not in self.team_groups:
+            return web.json_response({"error": {"code": "NotFound", "message": "no such team"}}, status=404)
+        return web.json_response({"id": team, "name": "A team", "aadGroupId": self.team_groups[team]})
+
+    async def _graph_token(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        self.lookups.append(f"token:{request.match_info['tenant']}")
+        if form.get("grant_type") != "client_credentials" or form.get("scope") != "https://graph.microsoft.com/.default":
+            return web.json_response({"error": "invalid_request"}, status=400)
+        if form.get("client_secret") != APP_PASSWORD:
+            return web.json_response({"error": "invalid_client"}, status=401)
+        return web.json_response({"token_type": "Bearer", "expires_in": 3599, "access_token": GRAPH_TOKEN})
+
+    async def _team_members(self, request: web.Request) -> web.Response:
+        group = request.match_info["group"]
+        self.lookups.append(f"members:{group}")
+        if request.headers.get("Authorization") != f"Bearer {GRAPH_TOKEN}":
+            return web.json_response({"error": {"code": "InvalidAuthenticationToken"}}, status=401)
+        if group in self.rsc_denied or group not in self.members:
+            return web.json_response({"error": {"code": "Forbidden", "message": "Missing role"}}, status=403)
+        wanted = MEMBER_FILTER.match(request.query.get("$filter", ""))
+        value = [
+            {
+                "@odata.type": "#microsoft.graph.aadUserConversationMember",
+                "id": f"member-{user}",
+                "roles": roles,
+                "displayName": "A member",
+                "userId": user,
+                "tenantId": "tenant-1",
+            }
+            for user, roles in self.members[group].items()
+            if wanted is None or wanted.group(1) == user
+        ]
+        return web.json_response({"@odata.count": len(value), "value": value})
+
+
 class _StaticCredentials(AppCredentials):
     def __init__(self, app_id: str) -> None:
         super().__init__(app_id=app_id)
@@ -160,6 +223,7 @@ def activity(
     *,
     value: dict[str, Any] | None = None,
     user: str = "29:user-1",
+    aad_object_id: str = "00000000-0000-0000-0000-000000000001",
     conversation: str = "a:personal-1",
     conversation_type: str = "personal",
     activity_id: str | None = None,
@@ -173,7 +237,7 @@ def activity(
         "timestamp": "2026-11-23T12:00:00.000Z",
         "serviceUrl": service_url,
         "channelId": "msteams",
-        "from": {"id": user, "name": "Sam Officer", "aadObjectId": "00000000-0000-0000-0000-000000000001"},
+        "from": {"id": user, "name": "Sam Officer", "aadObjectId": aad_object_id},
         "conversation": {"id": conversation, "conversationType": conversation_type, "tenantId": "tenant-1"},
         "recipient": {"id": "28:bot-1", "name": "Protocol"},
         "locale": "en-GB",
