@@ -33,6 +33,7 @@ class Subscription:
     council: str
     cadence: str
     active: bool
+    next_reminder_at: float | None = None  # seconds since the epoch; None when reminders are off
 
 
 class Channels:
@@ -185,7 +186,7 @@ class Channels:
 
 
 def _subscription(row: Any) -> Subscription:
-    return Subscription(row.platform, row.channel, row.council, row.cadence, bool(row.active))
+    return Subscription(row.platform, row.channel, row.council, row.cadence, bool(row.active), row.next_reminder_at)
 
 
 def announcement(protocol: Protocol, version: str, changes: Diff) -> Reply:

@@ -363,3 +363,90 @@ def test_two_processes_on_one_postgresql_deliver_every_message_once(tmp_path: Pa
 
     posted = asyncio.run(scenario())
     assert len(posted) == 60 and set(posted.values()) == {1}
+
+
+def test_chatops_serve_announces_at_start_sends_due_reminders_and_does_not_repeat_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    """The background work inside a real ``chatops serve``: a changed protocol is announced at start,
+    a reminder that fell due while the bot was stopped is sent, and a restart repeats neither."""
+    import contextlib
+    import socket
+
+    import aiohttp
+
+    async def scenario() -> None:
+        api = await FakeSlackAPI().start()
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        env = {
+            "CHATOPS_DATABASE_URL": f"sqlite:///{tmp_path}/serve.sqlite3",
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": "secret",
+            "CHATOPS_SLACK_API_URL": api.url,
+            "CHATOPS_PROTOCOL_DIR": str(tmp_path / "data"),
+            "PORT": str(port),
+            "PYTHONPATH": str(ROOT),
+        }
+        (tmp_path / "data").mkdir()
+        eight_days_ago = Store(env["CHATOPS_DATABASE_URL"], now=lambda: time.time() - 8 * 86400)
+        channels = Channels(eight_days_ago)
+        await channels.publish(Library())  # the version the channels last heard of
+        await channels.subscribe("slack", "CFOLLOWS", "llangunnor")
+        await channels.set_cadence("slack", "CFOLLOWS", "weekly")  # so due a day ago
+        await channels.subscribe("slack", "COTHER", "telford-and-wrekin")
+        await eight_days_ago.close()
+        changed_copy(tmp_path / "data")
+
+        async def serve_until(posts: int, settle: float = 0.0) -> str:
+            """Run ``chatops serve`` until the fake has ``posts`` posts and it has served ``settle`` more seconds."""
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "chatops",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                env={**os.environ, **env},
+                cwd=str(ROOT),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            try:
+                async with aiohttp.ClientSession() as session:
+                    deadline = time.monotonic() + 30
+                    while len(api.made("chat.postMessage")) < posts and time.monotonic() < deadline:
+                        await asyncio.sleep(0.05)
+                    while time.monotonic() < deadline:  # up and answering
+                        with contextlib.suppress(aiohttp.ClientError):
+                            async with session.get(f"http://127.0.0.1:{port}/healthz") as health:
+                                if health.status == 200:
+                                    break
+                        await asyncio.sleep(0.05)
+                await asyncio.sleep(settle)
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                _, err = await asyncio.wait_for(proc.communicate(), timeout=20)
+            assert proc.returncode == 0, err.decode()
+            return err.decode()
+
+        try:
+            log = await serve_until(2)
+            posted = api.made("chat.postMessage")
+            assert [p["channel"] for p in posted] == ["CFOLLOWS", "CFOLLOWS"]
+            texts = sorted(p["text"] for p in posted)
+            assert any("leadership, direction and timely decisions" in t for t in texts)
+            assert any("reminder" in t.lower() for t in texts)
+            assert "Traceback" not in log
+            await serve_until(2, settle=3.0)  # started again: nothing is due, nothing new to announce
+            assert len(api.made("chat.postMessage")) == 2
+            store = Store(env["CHATOPS_DATABASE_URL"])
+            following = await Channels(store).subscription("slack", "CFOLLOWS")
+            assert following is not None and following.next_reminder_at > time.time() + 5 * 86400
+            assert (await Channels(store).outbox.counts()) == {"sent": 2}
+            await store.close()
+        finally:
+            await api.close()
+
+    asyncio.run(scenario())

@@ -153,7 +153,6 @@ class FakeBotFramework:
         self.sent.append(activity)
         return web.json_response({"id": str(uuid.uuid4())})
 
-
     async def _team_details(self, request: web.Request) -> web.Response:
         team = request.match_info["team"]
         self.lookups.append(f"team:{team}")
@@ -164,7 +163,10 @@ class FakeBotFramework:
     async def _graph_token(self, request: web.Request) -> web.Response:
         form = await request.post()
         self.lookups.append(f"token:{request.match_info['tenant']}")
-        if form.get("grant_type") != "client_credentials" or form.get("scope") != "https://graph.microsoft.com/.default":
+        if (
+            form.get("grant_type") != "client_credentials"
+            or form.get("scope") != "https://graph.microsoft.com/.default"
+        ):
             return web.json_response({"error": "invalid_request"}, status=400)
         if form.get("client_secret") != APP_PASSWORD:
             return web.json_response({"error": "invalid_client"}, status=401)
