@@ -454,3 +454,85 @@ async def test_an_admin_subscribes_a_channel_and_readers_acknowledge_the_announc
     acks = await slack.command("acks", user="UADMIN")
     assert "1 people" in acks["text"] and "<@U42>" in acks["text"]
     await store.close()
+
+
+def test_socket_mode_answers_commands_and_direct_messages_once(tmp_path: Path) -> None:
+    """A real ``chatops serve --socket-mode`` against the fake's Socket Mode WebSocket: a command is
+    answered inside its acknowledgement, a direct message gets a reply, a redelivered event is
+    handled once, and SIGTERM closes the connection cleanly."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+
+    async def scenario() -> None:
+        api = await FakeSlackAPI().start()
+        env = {
+            "SLACK_APP_TOKEN": "xapp-1-test",
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "CHATOPS_SLACK_API_URL": api.url,
+            "CHATOPS_DATABASE_URL": f"sqlite:///{tmp_path}/socket.sqlite3",
+            "CHATOPS_PUBLISH_ON_START": "0",
+            "PORT": str(free_port()),
+            "PYTHONPATH": str(ROOT),
+        }
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("CHATOPS_", "SLACK_"))}
+        proc = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "chatops", "serve", "--socket-mode", "--host", "127.0.0.1"),
+            env={**clean, **env},
+            cwd=str(ROOT),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            command = {
+                "team_id": "T1",
+                "channel_id": "C1",
+                "user_id": "U1",
+                "command": "/protocol",
+                "text": "expectations officer",
+                "api_app_id": "A1",
+                "response_url": api.response_url("socket"),
+                "trigger_id": "1.2.3",
+            }
+            ack = await api.push("slash_commands", command, timeout=30)
+            assert ack["payload"]["response_type"] == "ephemeral"
+            assert_valid_blocks(ack["payload"]["blocks"])
+            assert "§" in json.dumps(ack["payload"]["blocks"], ensure_ascii=False)
+            event = {
+                "team_id": "T1",
+                "api_app_id": "A1",
+                "type": "event_callback",
+                "event_id": "Ev-socket-1",
+                "event_time": int(time.time()),
+                "event": {
+                    "type": "message",
+                    "channel": "D1",
+                    "channel_type": "im",
+                    "user": "U1",
+                    "text": "roles councillor",
+                    "ts": "1.000",
+                },
+            }
+            for _ in range(2):  # Slack redelivers when it doesn't see the acknowledgement in time
+                await api.push("events_api", event)
+            [reply] = await api.wait("chat.postMessage", 1)
+            await asyncio.sleep(0.5)
+            assert len(api.made("chat.postMessage")) == 1
+            assert reply["channel"] == "D1" and "Councillor" in reply["text"]
+            assert len(api.made("apps.connections.open")) == 1
+        finally:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(proc.communicate(), timeout=20)
+            await api.close()
+        assert proc.returncode == 0, err.decode()
+        assert "Traceback" not in err.decode() and "xapp-1-test" not in err.decode()
+
+    asyncio.run(scenario())

@@ -1,7 +1,8 @@
 """Test fakes for Slack, shipped so tests (ours and a council's) can run a whole conversation:
 
 - :class:`FakeSlackAPI`, an aiohttp server on an ephemeral port that records Web API calls and
-  answers with Slack's real response shapes, including ``429`` + ``Retry-After`` and ``ok: false``;
+  answers with Slack's real response shapes, including ``429`` + ``Retry-After`` and ``ok: false``,
+  and is also Slack's Socket Mode WebSocket (``push`` an envelope, get the app's acknowledgement);
 - :func:`signed`, headers for a body signed exactly as Slack signs requests.
 """
 
@@ -12,11 +13,12 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
 
 
@@ -40,6 +42,8 @@ class FakeSlackAPI:
     server: TestServer | None = None
     admins: set[str] = field(default_factory=set)  # users.info says these are workspace admins
     delay: float = 0.0  # seconds each Web API call takes
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)  # Socket Mode connections, newest last
+    acks: dict[str, dict[str, Any]] = field(default_factory=dict)  # Socket Mode envelope id → what the app acked
 
     def fail(self, method: str, status: int = 200, error: str | None = None, retry_after: int | None = None) -> None:
         """Make the next call of ``method`` fail: ``429`` with ``Retry-After``, or ``ok: false``."""
@@ -70,6 +74,7 @@ class FakeSlackAPI:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)  # the SDK reads with GET, writes with POST
         app.router.add_post("/respond/{name}", self._respond)
+        app.router.add_get("/link", self._socket)  # where apps.connections.open sends Socket Mode apps
         self.server = TestServer(app, port=0)
         await self.server.start_server()
         return self
@@ -115,7 +120,40 @@ class FakeSlackAPI:
                 if c.method == "chat.postMessage" and c.args.get("channel") == args.get("channel")
             ]
             return {"ok": True, "messages": list(reversed(posted)), "has_more": False}
+        if method == "apps.connections.open":
+            assert self.server is not None
+            return {"ok": True, "url": str(self.server.make_url("/link")).replace("http", "ws", 1)}
         return _ok(method, args, self.admins)
+
+    async def push(self, kind: str, payload: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
+        """Send one Socket Mode envelope (``slash_commands``, ``events_api``, ``interactive``) to the
+        newest connection and return what the app acknowledged it with."""
+        deadline = time.monotonic() + timeout
+        while not self.sockets and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        envelope_id = uuid.uuid4().hex
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+        }
+        await self.sockets[-1].send_json(envelope)
+        while envelope_id not in self.acks and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return self.acks[envelope_id]
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}})
+        async for message in socket:
+            if message.type == WSMsgType.TEXT:
+                data = json.loads(message.data)
+                if "envelope_id" in data:
+                    self.acks[data["envelope_id"]] = data
+        return socket
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.calls.append(Call("response_url:" + request.match_info["name"], await self._args(request)))
