@@ -222,7 +222,7 @@ def announcement(protocol: Protocol, version: str, changes: Diff) -> Reply:
         blocks.append(Paragraph(text=w.ANNOUNCE_REMOVED.format(ref=change.ref, heading=change.heading or "")))
     choices = [
         Choice(label=w.CHOICE_ACK, value=f"{ACK_PREFIX}{protocol.id}:{version}"),
-        Choice(label=w.CHOICE_READ_ALL, value="/protocol about"),
+        Choice(label=w.CHOICE_READ_ALL, value=f"{w.COMMAND_PREFIX} section all"),
     ]
     return Reply(
         council=protocol.id,
@@ -246,7 +246,7 @@ def reminder(protocol: Protocol, index: int) -> Reply:
     ]
     choices = [
         Choice(label=w.CHOICE_READ_SECTION.format(ref=section), value=f"/protocol section {section}"),
-        Choice(label=w.CHOICE_READ_ALL, value="/protocol about"),
+        Choice(label=w.CHOICE_READ_ALL, value=f"{w.COMMAND_PREFIX} section all"),
     ]
     return Reply(
         council=protocol.id,

@@ -101,7 +101,11 @@ class Lookup:
             blocks.append(Paragraph(text=w.ABOUT_NOT_GIVEN))
         refs = ", ".join(f"{s.ref} {s.heading}" if s.heading else s.ref for s in p.sections)
         blocks.append(Paragraph(text=w.SECTION_LIST.format(refs=refs)))
-        return self._reply(w.ABOUT_TITLE, blocks, [Choice(label=w.CHOICE_HELP, value=command_value("help"))])
+        choices = [
+            Choice(label=w.CHOICE_READ_ALL, value=command_value("section all")),
+            Choice(label=w.CHOICE_HELP, value=command_value("help")),
+        ]
+        return self._reply(w.ABOUT_TITLE, blocks, choices)
 
     def home(self) -> Reply:
         """The front page a platform shows (Slack's App Home): the protocol, its version, quick lookups."""
@@ -211,6 +215,8 @@ class Lookup:
                 self._section_choices(),
                 cite=False,
             )
+        if rest.strip().lower() in w.WHOLE_WORDS:
+            return self._reply(w.WHOLE_TITLE, [self._quote(c) for c in p.clauses], [])
         match = _REF.match(rest)
         ref = match.group(1) if match else rest.strip()
         found = p.clauses_at(ref) or [c for c in p.clauses if c.ref.lower() == ref.lower()]

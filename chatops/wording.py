@@ -85,8 +85,12 @@ PROCEDURE_CHOOSE = "Which procedure?"
 SECTION_TITLE = "Section {ref}"
 SECTION_MISSING = "There is no section {ref} in {council}'s protocol."
 SECTION_NEAREST = "The nearest: {refs}."
-SECTION_LIST = "Its sections are: {refs}."
-SECTION_ASK = "Which section? For example `/protocol section {example}`."
+SECTION_LIST = "Its sections are: {refs}. `/protocol section all` shows it all."
+SECTION_ASK = (
+    "Which section? For example `/protocol section {example}`, or `/protocol section all` for the whole protocol."
+)
+WHOLE_TITLE = "The whole protocol"
+WHOLE_WORDS = ("all", "whole", "everything", "full", "all sections", "whole protocol", "full text")
 
 ABOUT_TITLE = "About this protocol"
 ABOUT_LINES = (

@@ -117,6 +117,18 @@ async def test_about_names_the_adoption() -> None:
     assert "no adoption date" in (await Chat("telford-and-wrekin").say("about")).as_text()
 
 
+@pytest.mark.parametrize("council", ["llangunnor", "telford-and-wrekin"])
+async def test_the_whole_protocol_is_one_button_from_about(council: str) -> None:
+    from chatops.councils import Library
+
+    chat = Chat(council)
+    await chat.say("/protocol about")
+    whole = await chat.choose("Read the whole protocol")
+    protocol = Library().protocol(council)
+    assert [q.ref for q in whole.quotes] == [c.ref for c in protocol.clauses]
+    assert (await chat.say("/protocol section whole protocol")).quotes == whole.quotes
+
+
 async def test_help_lists_every_command_with_an_example() -> None:
     text = (await Chat().say("/protocol help")).as_text()
     for command in wording.COMMANDS:

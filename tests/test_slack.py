@@ -161,6 +161,9 @@ async def test_long_answers_stay_within_block_kit_limits(slack: Slack) -> None:
     for block in reply["blocks"]:
         if block["type"] == "section":
             assert len(block["text"]["text"]) <= 3000
+    whole = await slack.command("section all", team="TTW")  # the longest answer there is
+    assert_valid_blocks(whole["blocks"])
+    assert "4.2" in json.dumps(whole["blocks"]) and "Grievance Procedure" in json.dumps(whole["blocks"])
     huge = await slack.command("x" * 5000)
     assert_valid_blocks(huge["blocks"])
 
