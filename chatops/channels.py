@@ -90,14 +90,14 @@ class Channels:
         return [_subscription(r) for r in rows]
 
     # --- versions and announcements -----------------------------------------------------------------
-    async def publish(self, library: Library, councils: list[str] | None = None) -> dict[str, int]:
+    async def publish(self, library: Library, councils: list[str] | None = None) -> dict[str, int | None]:
         """Announce each council whose protocol changed since it was last announced.
 
-        The first time a council is seen its version is recorded, with nothing to announce. Returns
-        how many announcements were queued per council. Safe to run twice or on several replicas:
-        each (version, channel) is queued at most once.
+        The first time a council is seen its version is recorded, with nothing to announce (None).
+        Returns how many announcements were queued per changed council; unchanged councils are left
+        out. Safe to run twice or on several replicas: each (version, channel) is queued at most once.
         """
-        queued: dict[str, int] = {}
+        queued: dict[str, int | None] = {}
         for council in councils or library.ids:
             protocol = library.protocol(council)
             current = fingerprint(protocol)
@@ -114,6 +114,8 @@ class Channels:
                     count += await self.outbox.enqueue(key, sub.platform, sub.channel, reply)
                 queued[council] = count
                 log.info("%s: new version %s announced to %d channels", council, current, count)
+            else:
+                queued[council] = None
             await self._record(council, current, snapshot(protocol))
         return queued
 

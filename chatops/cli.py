@@ -276,8 +276,12 @@ def _publish(args: argparse.Namespace, library: Library, settings: Settings) -> 
             channels = Channels(bot.store)
             queued = await channels.publish(library)
             for council in library.ids:
-                count = queued.get(council)
-                state = "unchanged" if count is None else f"new version, {count} announcements queued"
+                if council not in queued:
+                    state = "unchanged"
+                elif (count := queued[council]) is None:
+                    state = "first version recorded; channels will be told when it changes"
+                else:
+                    state = f"new version, {count} announcements queued"
                 print(f"{council}: {state}")
             if args.send:
                 teams = None
