@@ -415,11 +415,17 @@ async def test_a_teams_channel_subscribes_and_gets_announcements_through_the_out
         async with aiohttp.ClientSession(base_url=server.make_url("/")) as session:
             teams = Teams(fake, session)
             fake.members["group-1"] = {OWNER: ["owner"]}
-            channel = in_team_channel(group="group-1")
-            refused = card_of(await teams.say("subscribe", **channel))
+            channel = in_team_channel(group="group-1", thread="1700000000001")  # said in a thread
+            refusal = await teams.say("subscribe", **channel)
+            assert refusal["_conversation"] == "19:channel-9;messageid=1700000000001"  # answered in the thread
+            refused = card_of(refusal)
             assert "Only a workspace admin, a team owner" in text_of(refused)
             accepted = card_of(await teams.say("subscribe", user="29:it-admin", **channel))
             assert "now follows" in text_of(accepted)
+            # the subscription is the channel's, whichever thread it is changed from
+            elsewhere = in_team_channel(group="group-1", thread="1700000000002")
+            again = card_of(await teams.say("subscribe", user="29:it-admin", **elsewhere))
+            assert "already follows" in text_of(again)
             channels = Channels(bot.store)
             await channels.publish(Library())
             revised = (
@@ -447,12 +453,16 @@ OWNER = "00000000-0000-0000-0000-00000000000a"
 MEMBER = "00000000-0000-0000-0000-00000000000b"
 
 
-def in_team_channel(team: str = "19:team-1", group: str | None = None, **extra: Any) -> dict[str, Any]:
-    """The fields Teams sets on a message in a team's channel (aadGroupId only sometimes)."""
+def in_team_channel(
+    team: str = "19:team-1", group: str | None = None, thread: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The fields Teams sets on a message in a team's channel (aadGroupId only sometimes; the
+    conversation id names the thread the message is in)."""
     data: dict[str, Any] = {"team": {"id": team}, "tenant": {"id": "tenant-1"}, "channel": {"id": "19:channel-9"}}
     if group:
         data["team"]["aadGroupId"] = group
-    return {"conversation": "19:channel-9", "conversation_type": "channel", "channelData": data, **extra}
+    conversation = f"19:channel-9;messageid={thread}" if thread else "19:channel-9"
+    return {"conversation": conversation, "conversation_type": "channel", "channelData": data, **extra}
 
 
 async def test_team_owners_may_change_a_channel_and_members_may_not(

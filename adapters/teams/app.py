@@ -52,6 +52,13 @@ def _conversation_key(conversation_id: str) -> str:
     return f"teams:conversation:{conversation_id}"
 
 
+def _conversation_id(activity: Activity) -> str:
+    """The conversation, not the thread: in a channel Teams appends ``;messageid=…`` for the thread
+    a message belongs to, but a channel follows the protocol as a whole and announcements start
+    their own threads."""
+    return str(activity.conversation.id).split(";", 1)[0]
+
+
 class ChatopsTeamsBot(ActivityHandler):
     def __init__(
         self,
@@ -97,7 +104,7 @@ class ChatopsTeamsBot(ActivityHandler):
             direct=personal,
             platform="teams",
             user_name=user.name or "Someone",
-            channel=None if personal else activity.conversation.id,
+            channel=None if personal else _conversation_id(activity),
             is_admin=await self._is_admin(turn_context) if admin_word else False,
         )
         if not personal:
@@ -173,11 +180,12 @@ class ChatopsTeamsBot(ActivityHandler):
     async def _remember(self, activity: Activity) -> None:
         reference = TurnContext.get_conversation_reference(activity).serialize()
         reference.pop("activityId", None)  # the conversation, not one message in it
+        reference["conversation"]["id"] = _conversation_id(activity)
         kind = activity.conversation.conversation_type or PERSONAL
         if kind == PERSONAL and activity.from_property is not None:
             key = _user_key(activity.from_property.id)
         else:
-            key = _conversation_key(activity.conversation.id)
+            key = _conversation_key(_conversation_id(activity))
         if self._saved.get(key) == reference:
             return  # unchanged since this process last saved it
         await self.bot.store.save_reference(key, kind, reference)
@@ -185,7 +193,7 @@ class ChatopsTeamsBot(ActivityHandler):
 
     async def _forget(self, activity: Activity) -> None:
         kind = activity.conversation.conversation_type or PERSONAL
-        keys = [_conversation_key(activity.conversation.id)]
+        keys = [_conversation_key(_conversation_id(activity))]
         if kind == PERSONAL and activity.from_property is not None:
             keys.append(_user_key(activity.from_property.id))
         for key in keys:
