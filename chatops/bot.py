@@ -34,6 +34,9 @@ log = logging.getLogger("chatops")
 DEFAULT_TTL_HOURS = 24
 
 
+ADMIN_COMMANDS = frozenset(c.name for c in w.CHANNEL_COMMANDS)  # the words only admins and owners may use
+
+
 @dataclass(frozen=True)
 class Turn:
     """One thing a person said: a ``/protocol`` command, a direct message, or a button's value."""
@@ -120,7 +123,7 @@ class Bot:
         text = clean(turn.text)[0]
         lowered = text.casefold().removeprefix(w.COMMAND_PREFIX).strip()
         word, _, rest = lowered.partition(" ")
-        if not (word in ("subscribe", "unsubscribe", "remind", "acks") or lowered.startswith(ACK_PREFIX)):
+        if not (word in ADMIN_COMMANDS or lowered.startswith(ACK_PREFIX)):
             return None
         from .channels import Channels  # the store's tables: imported only when a channel command needs them
 

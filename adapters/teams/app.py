@@ -25,7 +25,7 @@ from botbuilder.schema.teams import TeamsChannelData
 from botframework.connector.auth import AuthenticationConstants, ServiceClientCredentialsFactory
 
 from chatops import wording
-from chatops.bot import Bot, Turn
+from chatops.bot import ADMIN_COMMANDS, Bot, Turn
 from chatops.contacts import Person
 from chatops.reply import Reply
 from chatops.settings import Settings
@@ -37,7 +37,6 @@ from .owners import TeamOwners
 log = logging.getLogger("chatops.teams")
 MAX_BODY = 1024 * 1024
 PERSONAL = "personal"
-ADMIN_COMMANDS = ("subscribe", "unsubscribe", "remind", "acks")  # what only admins and team owners may use
 
 
 def reply_activity(reply: Reply, *, short: bool = False) -> Activity:
