@@ -87,9 +87,12 @@ class Bot:
             if await self._is_triage(turn):
                 return await self._triage(turn)
             reply = self.library.lookup(turn.council).answer(turn.text)
+            concern = Choice(label=w.CHOICE_CONCERN, value=triage.PREFIX + "start")
             if turn.direct:  # in a private chat, a question may be the start of a concern
-                concern = Choice(label=w.CHOICE_CONCERN, value=triage.PREFIX + "start")
-                reply = reply.model_copy(update={"choices": [*reply.choices, concern]})
+                return reply.model_copy(update={"choices": [*reply.choices, concern]})
+            if self._sounds_like_a_concern(turn):  # a slash command's answer is private too: offer the way on
+                offer = Paragraph(text=w.CONCERN_OFFER)
+                return reply.model_copy(update={"blocks": [*reply.blocks, offer], "choices": [concern, *reply.choices]})
             return reply
         except ChatopsError as exc:
             log.error("could not answer: %s", exc)
@@ -169,6 +172,15 @@ class Bot:
         if not await channels.set_cadence(turn.platform, turn.channel, cadence):  # type: ignore[arg-type]
             return say(w.NOT_SUBSCRIBED)
         return say(w.REMIND_SET[cadence])
+
+    def _sounds_like_a_concern(self, turn: Turn) -> bool:
+        """A free question in which someone describes something happening to them with the other side
+        ("a member is bullying me, who do I go to?"). Only read, never kept."""
+        question = clean(turn.text)[0].removeprefix(w.COMMAND_PREFIX).strip()
+        if not question or is_command(question):
+            return False
+        reading = read(question, self.library.protocol(self.library.resolve(turn.council)))
+        return reading.danger or reading.self_harm or {"reporter", "subject", "category"} <= set(reading.found)
 
     async def _is_triage(self, turn: Turn) -> bool:
         lowered = clean(turn.text)[0].casefold()

@@ -53,11 +53,13 @@ class Chat:
         self.user_name = user_name
         self.platform = platform
         self.last: Reply | None = None
+        self.direct = True  # whether the last thing was said in a direct message
 
     async def say(self, text: str, *, direct: bool | None = None) -> Reply:
         """Say something: a ``/protocol`` line is a slash command, anything else a direct message."""
         if direct is None:
             direct = not text.lower().startswith("/protocol")
+        self.direct = direct
         turn = Turn(
             text=text,
             user=self.user,
@@ -70,6 +72,8 @@ class Chat:
             self.last = await self.bot.handle(turn)
         finally:
             await self.bot.close()
+        if self.last.move_to_direct:
+            self.direct = True  # the platform shows the reply in the direct message
         return self.last
 
     async def choose(self, label_or_number: str | int) -> Reply:
@@ -84,7 +88,7 @@ class Chat:
             if not matching:
                 raise AssertionError(f"no choice like {label_or_number!r} in {[c.label for c in choices]}")
             choice = matching[0]
-        return await self.say(choice.value)
+        return await self.say(choice.value, direct=self.direct)  # pressed where the reply was shown
 
 
 class _Recorder(Messenger):

@@ -125,6 +125,10 @@ CONCERN_PRIVACY = (
 )
 CONCERN_DESCRIBE = "Answer a few questions with the buttons, or describe the concern in your own words."
 CONCERN_CONTINUE = "Welcome back. Here is where we were:"
+CONCERN_OFFER = (
+    "If this is happening to you, I can help you privately: who to talk to and which clauses apply. "
+    "Choose Raise a concern privately."
+)
 CONCERN_MOVED = "I've sent you a private message so we can talk about this there."
 CONCERN_ONLY_PRIVATE = "For your privacy I only talk about concerns in a private message. I've opened one with you."
 

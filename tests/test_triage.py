@@ -197,6 +197,19 @@ async def test_questions_in_a_direct_message_are_looked_up_with_a_way_to_raise_a
     assert reply.quotes and reply.choices[-1].value == "concern:start"
 
 
+async def test_a_slash_question_describing_a_concern_offers_the_private_way_and_others_do_not() -> None:
+    chat = Chat("telford-and-wrekin")
+    reply = await chat.say("/protocol a member is bullying me, who do I go to?")
+    assert reply.quotes and reply.choices[0].label == "Raise a concern privately"
+    assert "If this is happening to you" in reply.as_text()
+    moved = await chat.choose("Raise a concern privately")
+    assert moved.move_to_direct and moved.private
+    assert (await chat.choose("I'm an employee")).choices  # and it goes on in the direct message
+    for question in ("/protocol what should officers expect from members", "/protocol section 4.1"):
+        plain = await Chat("telford-and-wrekin").say(question)
+        assert "Raise a concern privately" not in [c.label for c in plain.choices], question
+
+
 async def test_nothing_typed_is_kept_or_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     marker = "ZEBRA-7731-QUOKKA"
     url = f"sqlite:///{tmp_path}/private.sqlite3"
