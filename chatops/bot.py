@@ -86,14 +86,18 @@ class Bot:
                 return subscription
             if await self._is_triage(turn):
                 return await self._triage(turn)
-            reply = self.library.lookup(turn.council).answer(turn.text)
+            lookup = self.library.lookup(turn.council)
             concern = Choice(label=w.CHOICE_CONCERN, value=triage.PREFIX + "start")
-            if turn.direct:  # in a private chat, a question may be the start of a concern
+            if turn.direct:  # in a private chat, a question may be the start of a concern: nothing remembered
+                reply = lookup.compute(turn.text)
                 return reply.model_copy(update={"choices": [*reply.choices, concern]})
-            if self._sounds_like_a_concern(turn):  # a slash command's answer is private too: offer the way on
-                offer = Paragraph(text=w.CONCERN_OFFER)
-                return reply.model_copy(update={"blocks": [*reply.blocks, offer], "choices": [concern, *reply.choices]})
-            return reply
+            if not self._sounds_like_a_concern(turn):
+                return lookup.answer(turn.text)  # recent answers are remembered, keyed by the question
+            # someone's own situation: not remembered, even in memory, and the private way offered
+            reply = lookup.compute(turn.text)
+            offer = Paragraph(text=w.CONCERN_OFFER)
+            offered = {"blocks": [*reply.blocks, offer], "choices": [concern, *reply.choices], "shareable": False}
+            return reply.model_copy(update=offered)
         except ChatopsError as exc:
             log.error("could not answer: %s", exc)
         except Exception as exc:  # the boundary: never a traceback to a person

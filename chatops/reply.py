@@ -54,6 +54,7 @@ class Reply(_Model):
     source: str = ""  # the citation of the document quoted
     private: bool = True  # answered only to the person who asked, unless they choose to share
     move_to_direct: bool = False  # a concern started in a channel: continue it in a direct message
+    shareable: bool = True  # False when the answer touches someone's own concern: no "share in channel"
 
     @property
     def quotes(self) -> list[Quote]:

@@ -150,6 +150,18 @@ async def test_slash_command_answers_privately_with_references_and_a_share_butto
     assert slack.api.made("chat.postMessage") == []  # nothing public
 
 
+async def test_a_question_about_ones_own_situation_offers_a_private_concern_and_no_share(slack: Slack) -> None:
+    reply = await slack.command("a member is bullying me, who do I go to?", team="TTW")
+    assert reply["response_type"] == "ephemeral"
+    assert_valid_blocks(reply["blocks"])
+    text = json.dumps(reply["blocks"], ensure_ascii=False)
+    assert "Raise a concern privately" in text and "Share in channel" not in text
+    # shared anyway (an old button): nothing is posted in the channel
+    await slack.press("/protocol a member is bullying me, who do I go to?", action_id="chatops-share", channel="C9")
+    await asyncio.sleep(0.2)
+    assert slack.api.made("chat.postMessage") == []
+
+
 async def test_workspace_maps_to_its_council(slack: Slack) -> None:
     reply = await slack.command("about", team="TTW")
     assert "Telford and Wrekin Borough Council" in reply["text"]

@@ -131,7 +131,7 @@ def build_app(
             await ack(response_type="ephemeral", text=wording.CONCERN_MOVED)
             await direct(command["user_id"], reply)
             return
-        pages = rendered.messages(reply, share_value=turn.text)
+        pages = rendered.messages(reply, share_value=turn.text if reply.shareable else None)
         await ack(response_type="ephemeral", **pages[0])
         for page in pages[1:]:
             await respond(response_type="ephemeral", **page)
@@ -181,7 +181,7 @@ def build_app(
         channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
         turn = Turn(text=action["value"], user=user, council=council(_team(body)), platform="slack")
         reply = await bot.handle(turn)
-        if channel is None or reply.move_to_direct:
+        if channel is None or reply.move_to_direct or not reply.shareable:
             return
         reply = reply.model_copy(update={"private": False, "choices": []})
         for page in messages(reply, shared_by=user):
@@ -213,7 +213,7 @@ def build_app(
             for page in messages(reply):
                 await respond(replace_original=False, response_type="ephemeral", **page)
         else:
-            pages = messages(reply, share_value=action["value"])
+            pages = messages(reply, share_value=action["value"] if reply.shareable else None)
             await respond(replace_original=True, response_type="ephemeral", **pages[0])
             for page in pages[1:]:
                 await respond(response_type="ephemeral", **page)
