@@ -88,8 +88,8 @@ class Bot:
                 return await self._triage(turn)
             lookup = self.library.lookup(turn.council)
             concern = Choice(label=w.CHOICE_CONCERN, value=triage.PREFIX + "start")
-            if turn.direct:  # in a private chat, a question may be the start of a concern: nothing remembered
-                reply = lookup.compute(turn.text)
+            if turn.direct:  # in a private chat a question may be the start of a concern: only commands remembered
+                reply = lookup.answer(turn.text) if is_command(_question(turn)) else lookup.compute(turn.text)
                 return reply.model_copy(update={"choices": [*reply.choices, concern]})
             if not self._sounds_like_a_concern(turn):
                 return lookup.answer(turn.text)  # recent answers are remembered, keyed by the question
@@ -180,7 +180,7 @@ class Bot:
     def _sounds_like_a_concern(self, turn: Turn) -> bool:
         """A free question in which someone describes something happening to them with the other side
         ("a member is bullying me, who do I go to?"). Only read, never kept."""
-        question = clean(turn.text)[0].removeprefix(w.COMMAND_PREFIX).strip()
+        question = _question(turn)
         if not question or is_command(question):
             return False
         reading = read(question, self.library.protocol(self.library.resolve(turn.council)))
@@ -251,3 +251,11 @@ def _key(turn: Turn) -> str:
     from .store import user_key
 
     return user_key(turn.platform, turn.user)
+
+
+def _question(turn: Turn) -> str:
+    """What was asked, without the ``/protocol`` prefix."""
+    text = clean(turn.text)[0]
+    if text.casefold().startswith(w.COMMAND_PREFIX):
+        text = text[len(w.COMMAND_PREFIX) :]
+    return text.strip()
