@@ -3,6 +3,7 @@ served locally, replies captured on a fake Bot Connector. botbuilder's authentic
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -15,8 +16,15 @@ import jwt
 import pytest
 from aiohttp.test_utils import TestServer
 
-from adapters.teams.app import build_endpoint
-from adapters.teams.testing import OUTBOUND_TOKEN, FakeBotFramework, StaticCredentialsFactory, Tokens, activity
+from adapters.teams.app import TeamsEndpoint, build_endpoint
+from adapters.teams.testing import (
+    APP_PASSWORD,
+    OUTBOUND_TOKEN,
+    FakeBotFramework,
+    StaticCredentialsFactory,
+    Tokens,
+    activity,
+)
 from adapters.web import create_app
 from chatops import wording
 from chatops.bot import Bot
@@ -35,6 +43,8 @@ APP_ID = "00000000-1111-2222-3333-444444444444"
 class Teams:
     fake: FakeBotFramework
     session: aiohttp.ClientSession
+    bot: Bot
+    endpoint: TeamsEndpoint
 
     async def post(
         self, body: dict[str, Any] | bytes, token: str | None = "valid", headers: dict[str, str] | None = None
@@ -72,34 +82,48 @@ def text_of(card: dict[str, Any]) -> str:
     return json.dumps(card, ensure_ascii=False)
 
 
-@pytest.fixture
-async def teams(tmp_path: Path) -> AsyncIterator[Teams]:
+@contextlib.asynccontextmanager
+async def running_teams(
+    tmp_path: Path,
+    *,
+    council: str = "telford-and-wrekin",
+    password: str = APP_PASSWORD,
+    admins: frozenset[str] = frozenset(),
+) -> AsyncIterator[Teams]:
+    """chatops serving Teams over real HTTP, beside a fake Bot Framework (and Graph) of its own."""
     fake = await FakeBotFramework().start()
     settings = Settings(
         microsoft_app_id=APP_ID,
-        microsoft_app_password="pw",
+        microsoft_app_password=password,
         microsoft_app_type="SingleTenant",
         microsoft_app_tenant_id="tenant-1",
         teams_openid_url=fake.openid_url,
         graph_url=fake.graph_url,
         login_url=fake.login_url,
-        council="telford-and-wrekin",
+        council=council,
     )
     bot = Bot(
         Library(),
         store=Store(f"sqlite:///{tmp_path}/teams.sqlite3"),
         contacts=load_contacts(DATA / "contacts.example.yaml"),
+        admins=admins,
     )
     endpoint = build_endpoint(bot, settings, credentials_factory=StaticCredentialsFactory(APP_ID))
     server = TestServer(create_app(bot, settings, teams=endpoint), port=0)
     await server.start_server()
     session = aiohttp.ClientSession(base_url=server.make_url("/"))
     try:
-        yield Teams(fake, session)
+        yield Teams(fake, session, bot, endpoint)
     finally:
         await session.close()
         await server.close()
         await fake.close()
+
+
+@pytest.fixture
+async def teams(tmp_path: Path) -> AsyncIterator[Teams]:
+    async with running_teams(tmp_path) as running:
+        yield running
 
 
 async def test_a_command_in_personal_chat_gets_a_card_with_references(teams: Teams) -> None:
@@ -397,56 +421,37 @@ async def test_a_teams_channel_subscribes_and_gets_announcements_through_the_out
     from chatops.channels import Channels
     from chatops.outbox import Courier
 
-    fake = await FakeBotFramework().start()
-    settings = Settings(
-        microsoft_app_id=APP_ID,
-        microsoft_app_password="pw",
-        microsoft_app_tenant_id="tenant-1",
-        teams_openid_url=fake.openid_url,
-        graph_url=fake.graph_url,
-        login_url=fake.login_url,
-        council="llangunnor",
-    )
-    bot = Bot(Library(), store=Store(f"sqlite:///{tmp_path}/teams.sqlite3"), admins=frozenset({"29:it-admin"}))
-    endpoint = build_endpoint(bot, settings, credentials_factory=StaticCredentialsFactory(APP_ID))
-    server = TestServer(create_app(bot, settings, teams=endpoint), port=0)
-    await server.start_server()
-    try:
-        async with aiohttp.ClientSession(base_url=server.make_url("/")) as session:
-            teams = Teams(fake, session)
-            fake.members["group-1"] = {OWNER: ["owner"]}
-            channel = in_team_channel(group="group-1", thread="1700000000001")  # said in a thread
-            refusal = await teams.say("subscribe", **channel)
-            assert refusal["_conversation"] == "19:channel-9;messageid=1700000000001"  # answered in the thread
-            refused = card_of(refusal)
-            assert "Only a workspace admin, a team owner" in text_of(refused)
-            accepted = card_of(await teams.say("subscribe", user="29:it-admin", **channel))
-            assert "now follows" in text_of(accepted)
-            # the subscription is the channel's, whichever thread it is changed from
-            elsewhere = in_team_channel(group="group-1", thread="1700000000002")
-            again = card_of(await teams.say("subscribe", user="29:it-admin", **elsewhere))
-            assert "already follows" in text_of(again)
-            channels = Channels(bot.store)
-            await channels.publish(Library())
-            revised = (
-                (DATA / "llangunnor.yaml")
-                .read_text(encoding="utf-8")
-                .replace('"leadership and direction;"', '"leadership, direction and timely decisions;"')
-            )
-            (tmp_path / "v2").mkdir()
-            (tmp_path / "v2" / "llangunnor.yaml").write_text(revised, encoding="utf-8")
-            assert await channels.publish(Library((tmp_path / "v2",))) == {"llangunnor": 1}
-            fake.failures += [429, 502]
-            before = len(fake.sent)
-            await Courier(channels.outbox, {"teams": TeamsDeliverer(endpoint.teams)}).drain(timeout=30)
-            announced = [s for s in fake.sent[before:] if s["_conversation"] == "19:channel-9"]
-            assert len(announced) == 1  # two refusals retried, delivered once
-            assert "leadership, direction and timely decisions" in text_of(card_of(announced[0]))
-            assert (await channels.outbox.counts()) == {"sent": 1}
-    finally:
-        await server.close()
-        await bot.close()
-        await fake.close()
+    async with running_teams(tmp_path, council="llangunnor", admins=frozenset({"29:it-admin"})) as teams:
+        fake, bot = teams.fake, teams.bot
+        fake.members["group-1"] = {OWNER: ["owner"]}
+        channel = in_team_channel(group="group-1", thread="1700000000001")  # said in a thread
+        refusal = await teams.say("subscribe", **channel)
+        assert refusal["_conversation"] == "19:channel-9;messageid=1700000000001"  # answered in the thread
+        refused = card_of(refusal)
+        assert "Only a workspace admin, a team owner" in text_of(refused)
+        accepted = card_of(await teams.say("subscribe", user="29:it-admin", **channel))
+        assert "now follows" in text_of(accepted)
+        # the subscription is the channel's, whichever thread it is changed from
+        elsewhere = in_team_channel(group="group-1", thread="1700000000002")
+        again = card_of(await teams.say("subscribe", user="29:it-admin", **elsewhere))
+        assert "already follows" in text_of(again)
+        channels = Channels(bot.store)
+        await channels.publish(Library())
+        revised = (
+            (DATA / "llangunnor.yaml")
+            .read_text(encoding="utf-8")
+            .replace('"leadership and direction;"', '"leadership, direction and timely decisions;"')
+        )
+        (tmp_path / "v2").mkdir()
+        (tmp_path / "v2" / "llangunnor.yaml").write_text(revised, encoding="utf-8")
+        assert await channels.publish(Library((tmp_path / "v2",))) == {"llangunnor": 1}
+        fake.failures += [429, 502]
+        before = len(fake.sent)
+        await Courier(channels.outbox, {"teams": TeamsDeliverer(teams.endpoint.teams)}).drain(timeout=30)
+        announced = [s for s in fake.sent[before:] if s["_conversation"] == "19:channel-9"]
+        assert len(announced) == 1  # two refusals retried, delivered once
+        assert "leadership, direction and timely decisions" in text_of(card_of(announced[0]))
+        assert (await channels.outbox.counts()) == {"sent": 1}
 
 
 OWNER = "00000000-0000-0000-0000-00000000000a"
@@ -513,31 +518,11 @@ async def test_when_ownership_cannot_be_checked_the_person_is_told_so(
 
 
 async def test_entra_object_ids_in_chatops_admins_may_change_channels_without_asking_graph(tmp_path: Path) -> None:
-    fake = await FakeBotFramework().start()
-    settings = Settings(
-        microsoft_app_id=APP_ID,
-        microsoft_app_password="wrong-password",
-        microsoft_app_tenant_id="tenant-1",
-        teams_openid_url=fake.openid_url,
-        graph_url=fake.graph_url,
-        login_url=fake.login_url,
-    )
-    bot = Bot(Library(), store=Store(f"sqlite:///{tmp_path}/teams.sqlite3"), admins=frozenset({OWNER}))
-    endpoint = build_endpoint(bot, settings, credentials_factory=StaticCredentialsFactory(APP_ID))
-    server = TestServer(create_app(bot, settings, teams=endpoint), port=0)
-    await server.start_server()
-    try:
-        async with aiohttp.ClientSession(base_url=server.make_url("/")) as session:
-            teams = Teams(fake, session)
-            fake.members["group-1"] = {MEMBER: ["owner"]}
-            accepted = card_of(await teams.say("subscribe", aad_object_id=OWNER, **in_team_channel(group="group-1")))
-            assert "now follows" in text_of(accepted) and fake.lookups == []
-            # a wrong app password: the sign-in refuses, so the owner is told the check failed
-            unchecked = card_of(
-                await teams.say("unsubscribe", aad_object_id=MEMBER, **in_team_channel(group="group-1"))
-            )
-            assert "couldn't check just now" in text_of(unchecked) and fake.lookups == ["token:tenant-1"]
-    finally:
-        await server.close()
-        await bot.close()
-        await fake.close()
+    async with running_teams(tmp_path, password="wrong-password", admins=frozenset({OWNER})) as teams:
+        fake = teams.fake
+        fake.members["group-1"] = {MEMBER: ["owner"]}
+        accepted = card_of(await teams.say("subscribe", aad_object_id=OWNER, **in_team_channel(group="group-1")))
+        assert "now follows" in text_of(accepted) and fake.lookups == []
+        # a wrong app password: the sign-in refuses, so the owner is told the check failed
+        unchecked = card_of(await teams.say("unsubscribe", aad_object_id=MEMBER, **in_team_channel(group="group-1")))
+        assert "couldn't check just now" in text_of(unchecked) and fake.lookups == ["token:tenant-1"]
