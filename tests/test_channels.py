@@ -285,17 +285,7 @@ def test_a_killed_fan_out_resumes_without_repeats(tmp_path: Path) -> None:
                 await channels.subscribe("slack", f"C{i:02d}", "llangunnor")
             await store.close()
             changed_copy(tmp_path / "data")
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "chatops",
-                "publish",
-                "--send",
-                env={**os.environ, **env},
-                cwd=str(ROOT),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            proc = await _spawn(["publish", "--send"], env, stderr=subprocess.DEVNULL)
             deadline = time.monotonic() + 30
             while len(api.made("chat.postMessage")) < 12 and time.monotonic() < deadline:
                 await asyncio.sleep(0.005)
@@ -314,17 +304,17 @@ def test_a_killed_fan_out_resumes_without_repeats(tmp_path: Path) -> None:
     assert len(posted) == 40 and set(posted.values()) == {1}
 
 
-async def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "chatops",
-        *args,
-        env={**os.environ, **env},
-        cwd=str(ROOT),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+async def _spawn(
+    args: list[str], env: dict[str, str], *, stdout: int = subprocess.DEVNULL, stderr: int = subprocess.PIPE
+) -> asyncio.subprocess.Process:
+    """``chatops ARGS`` in a process of its own, with ``env`` over this one's environment."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "chatops", *args, env={**os.environ, **env}, cwd=str(ROOT), stdout=stdout, stderr=stderr
     )
+
+
+async def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    proc = await _spawn(args, env, stdout=subprocess.PIPE)
     out, err = await proc.communicate()
     return subprocess.CompletedProcess(args, proc.returncode or 0, out.decode(), err.decode())
 
@@ -402,18 +392,7 @@ def test_chatops_serve_announces_at_start_sends_due_reminders_and_does_not_repea
 
         async def serve_until(posts: int, settle: float = 0.0) -> str:
             """Run ``chatops serve`` until the fake has ``posts`` posts and it has served ``settle`` more seconds."""
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "chatops",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                env={**os.environ, **env},
-                cwd=str(ROOT),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
+            proc = await _spawn(["serve", "--host", "127.0.0.1"], env)
             try:
                 async with aiohttp.ClientSession() as session:
                     deadline = time.monotonic() + 30
