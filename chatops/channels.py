@@ -222,18 +222,8 @@ def announcement(protocol: Protocol, version: str, changes: Diff) -> Reply:
         )
     for change in changes.removed:
         blocks.append(Paragraph(text=w.ANNOUNCE_REMOVED.format(ref=change.ref, heading=change.heading or "")))
-    choices = [
-        Choice(label=w.CHOICE_ACK, value=f"{ACK_PREFIX}{protocol.id}:{version}"),
-        Choice(label=w.CHOICE_READ_ALL, value=f"{w.COMMAND_PREFIX} section all"),
-    ]
-    return Reply(
-        council=protocol.id,
-        council_name=protocol.council,
-        title=w.ANNOUNCE_TITLE,
-        blocks=blocks,
-        choices=choices,
-        source=protocol.citation,
-        private=False,
+    return _channel_post(
+        protocol, w.ANNOUNCE_TITLE, blocks, Choice(label=w.CHOICE_ACK, value=f"{ACK_PREFIX}{protocol.id}:{version}")
     )
 
 
@@ -246,16 +236,21 @@ def reminder(protocol: Protocol, index: int) -> Reply:
         Paragraph(text=w.REMINDER_INTRO.format(council=protocol.council)),
         Quote(ref=part.ref, heading=part.heading or None, paragraphs=list(part.paragraphs), items=list(part.items)),
     ]
-    choices = [
-        Choice(label=w.CHOICE_READ_SECTION.format(ref=section), value=f"/protocol section {section}"),
-        Choice(label=w.CHOICE_READ_ALL, value=f"{w.COMMAND_PREFIX} section all"),
-    ]
+    read_section = Choice(
+        label=w.CHOICE_READ_SECTION.format(ref=section), value=f"{w.COMMAND_PREFIX} section {section}"
+    )
+    return _channel_post(protocol, w.REMINDER_TITLE, blocks, read_section)
+
+
+def _channel_post(protocol: Protocol, title: str, blocks: list[Block], first: Choice) -> Reply:
+    """A message everyone in the channel sees, always with a way to read the whole protocol."""
+    read_all = Choice(label=w.CHOICE_READ_ALL, value=f"{w.COMMAND_PREFIX} section all")
     return Reply(
         council=protocol.id,
         council_name=protocol.council,
-        title=w.REMINDER_TITLE,
+        title=title,
         blocks=blocks,
-        choices=choices,
+        choices=[first, read_all],
         source=protocol.citation,
         private=False,
     )
