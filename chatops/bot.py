@@ -37,6 +37,12 @@ DEFAULT_TTL_HOURS = 24
 ADMIN_COMMANDS = frozenset(c.name for c in w.CHANNEL_COMMANDS)  # the words only admins and owners may use
 
 
+def needs_admin(text: str) -> bool:
+    """Whether ``text`` (with or without ``/protocol``) is a command only admins and owners may use,
+    so an adapter knows when to ask its platform who the person is."""
+    return _question(text).casefold().partition(" ")[0] in ADMIN_COMMANDS
+
+
 @dataclass(frozen=True)
 class Turn:
     """One thing a person said: a ``/protocol`` command, a direct message, or a button's value."""
@@ -89,7 +95,7 @@ class Bot:
             lookup = self.library.lookup(turn.council)
             concern = Choice(label=w.CHOICE_CONCERN, value=triage.PREFIX + "start")
             if turn.direct:  # in a private chat a question may be the start of a concern: only commands remembered
-                reply = lookup.answer(turn.text) if is_command(_question(turn)) else lookup.compute(turn.text)
+                reply = lookup.answer(turn.text) if is_command(_question(turn.text)) else lookup.compute(turn.text)
                 return reply.model_copy(update={"choices": [*reply.choices, concern]})
             if not self._sounds_like_a_concern(turn):
                 return lookup.answer(turn.text)  # recent answers are remembered, keyed by the question
@@ -127,8 +133,7 @@ class Bot:
 
     async def _channel_command(self, turn: Turn) -> Reply | None:
         """subscribe, unsubscribe, remind, acks, and the "I've read it" button; None for anything else."""
-        text = clean(turn.text)[0]
-        lowered = text.casefold().removeprefix(w.COMMAND_PREFIX).strip()
+        lowered = _question(turn.text).casefold()
         word, _, rest = lowered.partition(" ")
         if not (word in ADMIN_COMMANDS or lowered.startswith(ACK_PREFIX)):
             return None
@@ -180,7 +185,7 @@ class Bot:
     def _sounds_like_a_concern(self, turn: Turn) -> bool:
         """A free question in which someone describes something happening to them with the other side
         ("a member is bullying me, who do I go to?"). Only read, never kept."""
-        question = _question(turn)
+        question = _question(turn.text)
         if not question or is_command(question):
             return False
         reading = read(question, self.library.protocol(self.library.resolve(turn.council)))
@@ -253,9 +258,9 @@ def _key(turn: Turn) -> str:
     return user_key(turn.platform, turn.user)
 
 
-def _question(turn: Turn) -> str:
+def _question(said: str) -> str:
     """What was asked, without the ``/protocol`` prefix."""
-    text = clean(turn.text)[0]
+    text = clean(said)[0]
     if text.casefold().startswith(w.COMMAND_PREFIX):
         text = text[len(w.COMMAND_PREFIX) :]
     return text.strip()

@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from chatops import wording
-from chatops.bot import ADMIN_COMMANDS, Bot, Turn
+from chatops.bot import Bot, Turn, needs_admin
 from chatops.contacts import Person
 from chatops.reply import Reply
 
@@ -115,8 +115,7 @@ def build_app(
     @app.command("/protocol")
     async def on_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
         text = command.get("text", "")
-        word = text.strip().split(" ", 1)[0].lower()
-        admin = word in ADMIN_COMMANDS and await is_admin(command["user_id"])
+        admin = needs_admin(text) and await is_admin(command["user_id"])
         turn = Turn(
             text=f"{wording.COMMAND_PREFIX} {text}",
             user=command["user_id"],

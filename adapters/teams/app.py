@@ -25,7 +25,7 @@ from botbuilder.schema.teams import TeamsChannelData
 from botframework.connector.auth import AuthenticationConstants, ServiceClientCredentialsFactory
 
 from chatops import wording
-from chatops.bot import ADMIN_COMMANDS, Bot, Turn
+from chatops.bot import Bot, Turn, needs_admin
 from chatops.contacts import Person
 from chatops.reply import Reply
 from chatops.settings import Settings
@@ -94,8 +94,6 @@ class ChatopsTeamsBot(ActivityHandler):
         if not personal and not text.lower().startswith(("/protocol", "concern:")):
             text = f"{wording.COMMAND_PREFIX} {text}"
         user = activity.from_property
-        word = text.lower().removeprefix(wording.COMMAND_PREFIX).split(" ", 2)
-        admin_word = len(word) > 1 and word[1] in ADMIN_COMMANDS
         turn = Turn(
             text=text,
             user=user.id,
@@ -104,7 +102,7 @@ class ChatopsTeamsBot(ActivityHandler):
             platform="teams",
             user_name=user.name or "Someone",
             channel=None if personal else _conversation_id(activity),
-            is_admin=await self._is_admin(turn_context) if admin_word else False,
+            is_admin=await self._is_admin(turn_context) if needs_admin(text) else False,
         )
         if not personal:
             await self._remember(activity)  # where announcements for this channel will go

@@ -26,10 +26,15 @@ log = logging.getLogger("chatops.teams")
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 EARLY = 300  # seconds before expiry at which a token is renewed
+FORBIDDEN = "Graph refused (403): has a team owner granted the app's 'read this team's members' permission?"
 
 
 class GraphUnavailable(Exception):
     """Graph or the sign-in service could not answer; the reason is a short, secret-free phrase."""
+
+    def __init__(self, why: str, status: int | None = None) -> None:
+        super().__init__(why)
+        self.status = status
 
 
 @dataclass
@@ -79,7 +84,14 @@ class TeamOwners:
         quoted = user.replace("'", "''")
         url = f"{self.graph_url}/teams/{team}/members"
         params = {"$filter": f"(microsoft.graph.aadUserConversationMember/userId eq '{quoted}')"}
-        data = await _json(session, "GET", url, "Graph", headers={"Authorization": f"Bearer {token}"}, params=params)
+        try:
+            data = await _json(
+                session, "GET", url, "Graph", headers={"Authorization": f"Bearer {token}"}, params=params
+            )
+        except GraphUnavailable as exc:
+            if exc.status == 403:
+                raise GraphUnavailable(FORBIDDEN, 403) from None
+            raise
         value = data.get("value")
         if not isinstance(value, list):
             raise GraphUnavailable("Graph gave no member list")
@@ -89,12 +101,8 @@ class TeamOwners:
 async def _json(session: aiohttp.ClientSession, method: str, url: str, what: str, **kwargs: Any) -> dict[str, Any]:
     try:
         async with session.request(method, url, **kwargs) as response:
-            if response.status == 403 and what == "Graph":
-                raise GraphUnavailable(
-                    "Graph refused (403): has a team owner granted the app's 'read this team's members' permission?"
-                )
             if response.status >= 400:
-                raise GraphUnavailable(f"{what} answered {response.status}")
+                raise GraphUnavailable(f"{what} answered {response.status}", response.status)
             data = await response.json(content_type=None)
     except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
         raise GraphUnavailable(f"{what} unreachable ({type(exc).__name__})") from None
