@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from chatops.outbox import Delivered, Failed, Gone, Outcome, Retry
 from chatops.reply import Reply
 
+from ..untrusted import retry_after
 from .blocks import messages
 
 EVENT_TYPE = "chatops_outbox"
@@ -29,6 +30,13 @@ GONE = {
 }
 
 
+def api_error(exc: SlackApiError) -> str:
+    """Slack's error code; a proxy or an outage can answer with a page that is not JSON."""
+    data = exc.response.data
+    error = data.get("error") if isinstance(data, dict) else None
+    return error if isinstance(error, str) else f"http {exc.response.status_code}"
+
+
 class SlackDeliverer:
     def __init__(self, token: str | None, base_url: str | None = None) -> None:
         self.client = AsyncWebClient(token=token, base_url=base_url or AsyncWebClient.BASE_URL)
@@ -39,9 +47,9 @@ class SlackDeliverer:
             for page in messages(reply):
                 await self.client.chat_postMessage(channel=channel, metadata=label, **page)
         except SlackApiError as exc:
-            error = str(exc.response.get("error", "error"))
+            error = api_error(exc)
             if exc.response.status_code == 429:
-                return Retry(float(exc.response.headers.get("Retry-After", "1")), "ratelimited")
+                return Retry(retry_after(exc.response.headers.get("Retry-After")), "ratelimited")
             if error in GONE:
                 return Gone(error)
             if exc.response.status_code >= 500:

@@ -10,7 +10,7 @@ forgotten. Nothing a person types is logged.
 from __future__ import annotations
 
 import asyncio
-import json
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +20,7 @@ from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.core.card_factory import CardFactory
 from botbuilder.core.teams import TeamsInfo, teams_get_team_info
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity, CallerIdConstants, ChannelAccount, ConversationReference
+from botbuilder.schema import Activity, ActivityEventNames, CallerIdConstants, ChannelAccount, ConversationReference
 from botbuilder.schema.teams import TeamsChannelData
 from botframework.connector.auth import AuthenticationConstants, ServiceClientCredentialsFactory
 
@@ -30,6 +30,7 @@ from chatops.contacts import Person
 from chatops.reply import Reply
 from chatops.settings import Settings
 
+from ..untrusted import field, objects, parse_object, strings
 from .auth import CHANNEL_OPENID_URL, KeysUnavailable, SigningKeys, TokenGuard
 from .cards import SUBMIT_KEY, card
 from .owners import TeamOwners
@@ -49,6 +50,14 @@ def _user_key(user_id: str) -> str:
 
 def _conversation_key(conversation_id: str) -> str:
     return f"teams:conversation:{conversation_id}"
+
+
+def _delivery_key(activity: Activity) -> str:
+    """One key per activity, of a length the store keeps whole: conversation ids can be long
+    (a channel thread's is ``19:…@thread.tacv2;messageid=…``), and a key cut short would make
+    two activities one."""
+    digest = hashlib.sha256(f"{activity.conversation.id}\n{activity.id}".encode()).hexdigest()
+    return f"teams:{digest}"
 
 
 def _conversation_id(activity: Activity) -> str:
@@ -77,7 +86,7 @@ class ChatopsTeamsBot(ActivityHandler):
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        if activity.id and not await self.bot.store.first_delivery(f"teams:{activity.conversation.id}:{activity.id}"):
+        if activity.id and not await self.bot.store.first_delivery(_delivery_key(activity)):
             return  # a redelivery of something already handled
         await super().on_turn(turn_context)
 
@@ -245,16 +254,19 @@ class TeamsEndpoint:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.content_length is not None and request.content_length > MAX_BODY:
             return _refuse(413, "request too large")
+        if self.guard is not None and not request.headers.get("Authorization", "").startswith("Bearer "):
+            return _refuse(401, "no bearer token")  # before reading, let alone parsing, what anyone sent
         try:
             raw = await request.read()  # kept by aiohttp, so botbuilder's own read gets the same bytes
         except web.HTTPRequestEntityTooLarge:
             return _refuse(413, "request too large")
         if len(raw) > MAX_BODY:
             return _refuse(413, "request too large")
+        if request.content_type != "application/json":
+            return _refuse(400, "not JSON")
         try:
-            body = json.loads(raw)
-            if not isinstance(body, dict) or not isinstance(body.get("type"), str):
-                raise ValueError("not an activity")
+            body = parse_object(raw)
+            _check_activity(body)
         except ValueError:
             return _refuse(400, "malformed activity")
         if self.guard is not None:
@@ -269,6 +281,25 @@ class TeamsEndpoint:
         except web.HTTPException as exc:
             return _refuse(exc.status, exc.reason)
         return response or web.Response(status=201)
+
+
+def _check_activity(activity: dict[str, Any]) -> None:
+    """The fields botbuilder and our handler read have the types the Bot Connector gives them
+    (botbuilder turns a wrong one into an AttributeError, i.e. a 500)."""
+    field(activity, "type", str, required=True)
+    strings(activity, "id", "text", "name", "action", "replyToId", "locale", "textFormat")
+    field(activity, "serviceUrl", str, required=True)
+    field(activity, "channelId", str, required=True)
+    parties = [field(activity, key, dict, required=True) or {} for key in ("from", "recipient", "conversation")]
+    parties += objects(activity, "membersAdded") + objects(activity, "membersRemoved")
+    for party in parties:
+        field(party, "id", str, required=True)
+        strings(party, "name", "aadObjectId", "conversationType", "tenantId", "role")
+    objects(activity, "entities")
+    objects(activity, "attachments")
+    data = field(activity, "channelData", dict) or {}
+    for key in ("team", "tenant", "channel"):
+        strings(field(data, key, dict) or {}, "id", "aadGroupId", "name")
 
 
 def _channel_tenant(activity: Activity) -> str | None:
@@ -295,6 +326,8 @@ def build_endpoint(
     adapter = CloudAdapter(auth)
 
     async def on_error(context: TurnContext, error: Exception) -> None:
+        if context.activity.name == ActivityEventNames.continue_conversation:
+            raise error  # a post of ours failed: its sender decides (retry, give up), nobody is told here
         log.error("teams turn failed: %s", type(error).__name__)
         await context.send_activity(wording.SOMETHING_WRONG)
 

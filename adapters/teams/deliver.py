@@ -3,12 +3,14 @@ when the app was installed there."""
 
 from __future__ import annotations
 
+from azure.core.exceptions import DeserializationError  # what msrest raises for a body it cannot read
 from botbuilder.core import TurnContext
 from botbuilder.schema import ConversationReference
 
 from chatops.outbox import Delivered, Failed, Gone, Outcome, Retry
 from chatops.reply import Reply
 
+from ..untrusted import retry_after
 from .app import ChatopsTeamsBot, reply_activity
 
 RETRY = {429, 412, 502, 503, 504}
@@ -37,9 +39,12 @@ class TeamsDeliverer:
             response = getattr(exc, "response", None)
             status = getattr(response, "status_code", None)
             if status in RETRY:
-                retry_after = (getattr(response, "headers", None) or {}).get("Retry-After")
-                return Retry(float(retry_after) if retry_after else None, f"teams {status}")
+                headers = getattr(response, "headers", None) or {}
+                return Retry(retry_after(headers.get("Retry-After")), f"teams {status}")
             if status in GONE:
                 return Gone(f"teams {status}")
+            if isinstance(exc, DeserializationError):
+                # an error page that is not JSON (a proxy, an outage): msrest loses the status reading it
+                return Retry(None, "teams answered with an unreadable error")
             return Failed(type(exc).__name__)
         return Delivered()
