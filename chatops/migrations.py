@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, select, text
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 metadata = MetaData()
@@ -33,8 +33,10 @@ triage_state = Table(
 delivered_events = Table(
     "delivered_events",
     metadata,
-    Column("event_id", String(200), primary_key=True),  # a platform's event or activity id
+    Column("event_id", String(200), primary_key=True),  # a platform's event or activity id (hashed if long)
     Column("seen_at", Float, nullable=False, index=True),
+    Column("done_at", Float, nullable=True),  # its reply was sent; NULL while it is being answered
+    Column("lease_until", Float, nullable=True),  # while being answered: after this, its answerer is presumed dead
 )
 
 conversation_refs = Table(
@@ -57,6 +59,7 @@ subscriptions = Table(
     Column("next_reminder_at", Float, nullable=True, index=True),
     Column("reminder_index", Integer, nullable=False, default=0),
     Column("created_at", Float, nullable=False),
+    Column("subscribed_by", String(200), nullable=True),  # the platform user id of the admin, to tell them
 )
 
 announced_versions = Table(
@@ -96,6 +99,8 @@ outbox = Table(
     Column("last_error", String(200), nullable=True),
     Column("created_at", Float, nullable=False),
     Column("sent_at", Float, nullable=True),
+    Column("pages_sent", Integer, nullable=False, default=0, server_default="0"),  # a message may span pages
+    Column("claim_token", String(40), nullable=True),  # fences a sender whose lease another has taken
 )
 
 Migration = Callable[[AsyncConnection], Awaitable[None]]
@@ -118,11 +123,42 @@ async def _v4_channels(conn: AsyncConnection) -> None:
     await conn.run_sync(lambda sync: metadata.create_all(sync, tables=tables, checkfirst=True))
 
 
+async def _add_columns(conn: AsyncConnection, table: Table, names: list[str]) -> list[str]:
+    """ALTER TABLE ADD COLUMN for those not there yet (a fresh database got them from ``create``)."""
+    present = await conn.run_sync(lambda sync: {c["name"] for c in inspect(sync).get_columns(table.name)})
+    added = []
+    for name in names:
+        if name not in present:
+            column = table.c[name]
+            kind = column.type.compile(dialect=conn.dialect)
+            default = f" DEFAULT {column.server_default.arg}" if column.server_default is not None else ""  # type: ignore[attr-defined]
+            null = "" if column.nullable else " NOT NULL"
+            await conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}{default}{null}"))
+            added.append(name)
+    return added
+
+
+async def _v5_events_in_progress(conn: AsyncConnection) -> None:
+    if "done_at" in await _add_columns(conn, delivered_events, ["done_at", "lease_until"]):
+        await conn.execute(text("UPDATE delivered_events SET done_at = seen_at"))  # recorded before: handled
+
+
+async def _v6_outbox_pages_and_fencing(conn: AsyncConnection) -> None:
+    await _add_columns(conn, outbox, ["pages_sent", "claim_token"])
+
+
+async def _v7_subscribed_by(conn: AsyncConnection) -> None:
+    await _add_columns(conn, subscriptions, ["subscribed_by"])
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "triage state: button answers with an expiry", _v1_triage_state),
     (2, "delivered events: platform event ids already handled, for redeliveries", _v2_delivered_events),
     (3, "conversation references: where the bot may post later (installations)", _v3_conversation_refs),
     (4, "channel subscriptions, announced versions, acknowledgements, the outbox", _v4_channels),
+    (5, "events being answered (a lease) apart from events answered", _v5_events_in_progress),
+    (6, "outbox: pages delivered per message, a token per claim", _v6_outbox_pages_and_fencing),
+    (7, "subscriptions: who subscribed, to be told if it stops", _v7_subscribed_by),
 ]
 
 _LOCK_ID = 0x636861746F7073  # "chatops"

@@ -13,11 +13,12 @@ import hashlib
 import json
 import os
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Table, delete, event, select
+from sqlalchemy import Table, and_, delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -28,6 +29,10 @@ from .migrations import conversation_refs, delivered_events, drop_all, migrate, 
 
 EVENT_MEMORY_SECONDS = 24 * 3600
 """How long an event id is remembered: platforms redeliver within minutes, not days."""
+EVENT_LEASE_SECONDS = float(os.environ.get("CHATOPS_EVENT_LEASE_SECONDS", "30"))
+"""How long an event being answered is its answerer's. Shorter than Slack's second retry (a minute
+later), so a redelivery after a crash is answered; longer than any turn takes."""
+EventState = Literal["new", "busy", "done"]
 
 
 def default_data_dir() -> Path:
@@ -71,6 +76,25 @@ async def reset_database(url: str) -> None:
         await engine.dispose()
 
 
+_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = weakref.WeakKeyDictionary()
+
+
+def _gate(url: str) -> asyncio.Lock:
+    """One opening (and migrating) at a time per database in this process, across Store objects:
+    every first query waits until the tables exist. PostgreSQL's advisory lock does the same
+    between processes."""
+    locks = _GATES.setdefault(asyncio.get_running_loop(), {})
+    return locks.setdefault(url, asyncio.Lock())
+
+
+def _event_key(event_id: str) -> str:
+    """Event ids fit the column whole; a longer one (Teams: conversation id + activity id) is hashed,
+    never cut, so two events never share a key."""
+    if len(event_id) <= 200:
+        return event_id
+    return "sha256:" + hashlib.sha256(event_id.encode()).hexdigest()
+
+
 def user_key(platform: str, user: str) -> str:
     """People are stored under a one-way hash of their platform id, never the id itself."""
     return hashlib.sha256(f"{platform}:{user}".encode()).hexdigest()
@@ -81,7 +105,7 @@ class Store:
         self.url = engine_url(url)
         self.now = now
         self._engine: AsyncEngine | None = None
-        self._opening = asyncio.Lock()
+        self._file: tuple[Path, int, int] | None = None  # the SQLite file as opened: path, device, inode
 
     @property
     def dialect(self) -> str:
@@ -90,11 +114,13 @@ class Store:
     async def open(self) -> None:
         if self._engine is not None:
             return
-        async with self._opening:
+        async with _gate(self.url):
             if self._engine is None:
                 await self._open()
 
     async def _open(self) -> None:
+        """Open and migrate; the engine is published only once migrated, so no query of this process
+        runs before the tables exist (concurrent first queries all wait at the gate)."""
         options: dict[str, Any] = {}
         if self.dialect == "sqlite":
             path = self.url.removeprefix("sqlite+aiosqlite:///")
@@ -105,15 +131,47 @@ class Store:
                 # one connection, so this process's writes queue rather than meet "database is locked";
                 # other processes (a CLI beside the server) wait up to the busy timeout
                 options = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60, "connect_args": {"timeout": 30}}
+        engine = create_async_engine(self.url, **options)
         try:
-            self._engine = create_async_engine(self.url, **options)
             if self.dialect == "sqlite":
-                event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
-            async with self._engine.begin() as conn:
-                await migrate(conn, self.dialect)
+                event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            for attempt in range(3):
+                try:
+                    async with engine.begin() as conn:
+                        await migrate(conn, self.dialect)
+                    break
+                except SQLAlchemyError:
+                    # SQLite runs DDL outside transactions: another process migrating the same new
+                    # file at this moment makes ours fail; once it has finished, ours finds it done
+                    if self.dialect != "sqlite" or attempt == 2:
+                        raise
+                    await asyncio.sleep(0.2)
         except (SQLAlchemyError, OSError) as exc:
-            self._engine = None
+            await engine.dispose()
             raise StoreError(f"cannot open the store ({self.dialect}): {type(exc).__name__}") from None
+        self._file = self._sqlite_file()
+        self._engine = engine
+
+    def _sqlite_file(self) -> tuple[Path, int, int] | None:
+        path = self.url.removeprefix("sqlite+aiosqlite:///")
+        if self.dialect != "sqlite" or path in ("", ":memory:"):
+            return None
+        file = Path(path).expanduser()
+        info = file.stat()
+        return file, info.st_dev, info.st_ino
+
+    def _check_file(self) -> None:
+        """Refuse to go on writing into a SQLite file that was deleted or replaced under us: SQLite
+        would carry on silently in the unlinked file, and everything written would be lost."""
+        if self._file is None:
+            return
+        path, device, inode = self._file
+        try:
+            info = path.stat()
+        except OSError:
+            raise StoreError(f"the database file {path.name} is gone") from None
+        if (info.st_dev, info.st_ino) != (device, inode):
+            raise StoreError(f"the database file {path.name} was replaced")
 
     async def close(self) -> None:
         if self._engine is not None:
@@ -131,11 +189,32 @@ class Store:
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A transaction; any database failure becomes a :class:`StoreError` naming only its kind."""
         engine = await self._ready()
+        self._check_file()
         try:
             async with engine.begin() as conn:
                 yield conn
         except SQLAlchemyError as exc:
             raise StoreError(f"the store failed: {type(exc).__name__}") from None
+
+    async def check_writable(self) -> str | None:
+        """None if the store can be written now, else a short reason (for ``/healthz``): a write is
+        made and rolled back, so a read-only file or a lost connection shows."""
+        try:
+            engine = await self._ready()
+            self._check_file()
+            async with engine.connect() as conn:
+                transaction = await conn.begin()
+                try:
+                    await conn.execute(
+                        delivered_events.insert().values(event_id="chatops:health", seen_at=self.now(), done_at=0.0)
+                    )
+                finally:
+                    await transaction.rollback()
+        except StoreError as exc:
+            return str(exc)
+        except (SQLAlchemyError, OSError) as exc:
+            return f"the store cannot be written: {type(exc).__name__}"
+        return None
 
     async def write(self, *statements: Any) -> int:
         """Run statements in one transaction; the rows the last one touched."""
@@ -191,12 +270,46 @@ class Store:
         return await self.write(delete(triage_state).where(triage_state.c.expires_at <= self.now()))
 
     # --- platform events and conversation references ---------------------------------------------
-    async def first_delivery(self, event_id: str) -> bool:
-        """Record a platform event id; False if it was seen before (a retry), so it is handled once."""
-        statement = self.insert(delivered_events).values(event_id=event_id[:200], seen_at=self.now())
-        forget_old = delete(delivered_events).where(delivered_events.c.seen_at < self.now() - EVENT_MEMORY_SECONDS)
-        return bool(
-            await self.write(forget_old, statement.on_conflict_do_nothing(index_elements=[delivered_events.c.event_id]))
+    async def begin_event(self, event_id: str, lease: float = EVENT_LEASE_SECONDS) -> EventState:
+        """Start answering a platform event, once: ``new`` (answer it, then :meth:`finish_event`),
+        ``done`` (answered before: a retry) or ``busy`` (being answered now). An event whose
+        answerer died (its lease ran out, not finished) is ``new`` again, so a redelivery after a
+        crash is answered rather than dropped."""
+        key, now = _event_key(event_id), self.now()
+        row = delivered_events.c
+        async with self.transaction() as conn:
+            await conn.execute(delete(delivered_events).where(row.seen_at < now - EVENT_MEMORY_SECONDS))
+            inserted = await conn.execute(
+                self.insert(delivered_events)
+                .values(event_id=key, seen_at=now, lease_until=now + lease)
+                .on_conflict_do_nothing(index_elements=[row.event_id])
+            )
+            if inserted.rowcount:
+                return "new"
+            taken = await conn.execute(
+                update(delivered_events)
+                .where(and_(row.event_id == key, row.done_at.is_(None), row.lease_until < now))
+                .values(lease_until=now + lease)
+            )
+            if taken.rowcount:
+                return "new"
+            done = (await conn.execute(select(row.done_at).where(row.event_id == key))).scalar()
+            return "busy" if done is None else "done"
+
+    async def finish_event(self, event_id: str) -> None:
+        """The event's reply was sent: redeliveries are dropped from now on."""
+        row = delivered_events.c
+        await self.write(
+            update(delivered_events)
+            .where(row.event_id == _event_key(event_id))
+            .values(done_at=self.now(), lease_until=None)
+        )
+
+    async def release_event(self, event_id: str) -> None:
+        """Answering failed: forget the attempt so the platform's redelivery is answered."""
+        row = delivered_events.c
+        await self.write(
+            delete(delivered_events).where(and_(row.event_id == _event_key(event_id), row.done_at.is_(None)))
         )
 
     async def save_reference(self, key: str, kind: str, reference: dict[str, Any]) -> None:

@@ -113,19 +113,49 @@ async def test_saving_erases_everyone_elses_expired_answers(database_url: str) -
         await store.close()
 
 
-async def test_an_event_is_handled_once(database_url: str) -> None:
+async def test_an_event_is_answered_once_and_again_if_its_answerer_died(database_url: str) -> None:
     clock = Clock()
     store = Store(database_url, now=clock)
     await store.open()
     try:
-        assert await store.first_delivery("Ev123") is True
-        assert await store.first_delivery("Ev123") is False
-        assert await store.first_delivery("Ev456") is True
+        assert await store.begin_event("Ev123") == "new"
+        assert await store.begin_event("Ev123") == "busy"  # a retry while it is being answered
+        await store.finish_event("Ev123")
+        assert await store.begin_event("Ev123") == "done"
+        assert await store.begin_event("Ev456", lease=10) == "new"  # its answerer dies here
+        clock.now += 5
+        assert await store.begin_event("Ev456") == "busy"
+        clock.now += 6
+        assert await store.begin_event("Ev456") == "new"  # the lease ran out: the redelivery is answered
+        assert await store.begin_event("Ev789") == "new"
+        await store.release_event("Ev789")  # answering failed
+        assert await store.begin_event("Ev789") == "new"
         clock.now += 2 * 24 * 3600
-        assert await store.first_delivery("Ev789") is True
-        assert await store.first_delivery("Ev123") is True  # long forgotten, and harmless
+        assert await store.begin_event("Ev123") == "new"  # long forgotten, and harmless
+        # long ids (Teams: conversation id + activity id) are never cut into one key
+        base = "teams:" + "19:" + "x" * 300
+        assert await store.begin_event(base + ":1") == "new"
+        assert await store.begin_event(base + ":2") == "new"
     finally:
         await store.close()
+
+
+async def test_concurrent_first_queries_on_a_fresh_database_wait_for_the_migrations(database_url: str) -> None:
+    """Everything a starting server does at once (publish, deliver, answer events) waits until the
+    tables exist: no 'relation does not exist'."""
+    from chatops.outbox import Outbox
+
+    stores = [Store(database_url) for _ in range(3)]
+    try:
+        work = []
+        for i, store in enumerate(stores):
+            work += [store.begin_event(f"E{i}:{n}") for n in range(5)]
+            work += [Outbox(store).counts() for _ in range(5)]
+            work += [store.load_state(f"k{i}:{n}") for n in range(5)]
+        results = await asyncio.gather(*work)
+        assert results[0] == "new"
+    finally:
+        await asyncio.gather(*(s.close() for s in stores))
 
 
 async def test_conversation_references_are_kept_and_forgotten(database_url: str) -> None:

@@ -1,20 +1,27 @@
 """The Slack app on slack-bolt: listeners convert Slack payloads to Turns and Replies to Block Kit.
 
 Nothing here knows the protocol. Slash commands answer in the ``ack`` (ephemeral, within Slack's
-3 seconds); direct messages and button presses are answered after the ack. A concern started in a
-channel continues in a direct message. Message text is never logged.
+3 seconds); button presses are answered after the ack. A concern started in a channel continues in
+a direct message. Message text is never logged.
+
+An event (a direct message, a mention) is acknowledged only once its reply was sent, or after
+``ACK_WAIT`` with "not yet" (409), so that if the process dies on the way Slack redelivers it, and
+the redelivery is answered: the event is marked done in the store only after the reply.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -29,6 +36,30 @@ from .blocks import ACTION_PREFIX, SHARE_ACTION, RenderCache, home_view, message
 
 log = logging.getLogger("chatops.slack")
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
+ANSWERED_EVENTS = frozenset({"message", "app_mention", "app_home_opened"})
+"""The events with a listener here; each is answered once, and acknowledged once answered."""
+ACK_WAIT = 2.5
+"""Seconds an event's acknowledgement waits for its reply: under Slack's 3 s, after which it retries."""
+_EVENT = "chatops_event"  # context: the store's key of the event being answered
+_ANSWER = "chatops_answer"  # context: a future set True when the reply was sent, False if it failed
+
+
+class _AnsweringApp(AsyncApp):
+    """Holds an event's acknowledgement until its listener has replied (or ``ACK_WAIT`` passed).
+
+    A reply that did not go (the listener failed) or is not done yet is acknowledged with 409, so
+    Slack retries later: the retry is dropped if the reply went meanwhile, answered if not.
+    """
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        response = await super().async_dispatch(req)
+        answer = req.context.get(_ANSWER)
+        if answer is None or response.status != 200:
+            return response
+        with contextlib.suppress(TimeoutError):
+            if await asyncio.wait_for(asyncio.shield(answer), ACK_WAIT):
+                return response
+        return BoltResponse(status=409, body="not answered yet: ask again later")
 
 
 class SlackMessenger:
@@ -70,7 +101,7 @@ def build_app(
         # one workspace token, no auth.test round trip before the first acknowledgement
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=token)
 
-    app = AsyncApp(
+    app = _AnsweringApp(
         client=client,
         authorize=authorize,
         process_before_response=False,
@@ -92,12 +123,37 @@ def build_app(
         await post(opened["channel"]["id"], reply)
 
     @app.middleware
-    async def handle_each_event_once(body: dict[str, Any], next: Any) -> BoltResponse | None:
-        event_id = body.get("event_id")
-        if event_id and not await bot.store.first_delivery(f"slack:{event_id}"):
-            return BoltResponse(status=200, body="")  # a retry of something already handled
+    async def handle_each_event_once(body: dict[str, Any], context: AsyncBoltContext, next: Any) -> BoltResponse | None:
+        event_id, event = body.get("event_id"), body.get("event")
+        if isinstance(event_id, str) and isinstance(event, dict) and event.get("type") in ANSWERED_EVENTS:
+            key = f"slack:{event_id}"
+            state = await bot.store.begin_event(key)
+            if state == "done":
+                return BoltResponse(status=200, body="")  # a retry of something already answered
+            if state == "busy":
+                return BoltResponse(status=409, body="being answered: ask again later")
+            context[_EVENT] = key
+            context[_ANSWER] = asyncio.get_running_loop().create_future()
         await next()
         return None
+
+    @contextlib.asynccontextmanager
+    async def answering(context: AsyncBoltContext) -> AsyncIterator[None]:
+        """Around an event listener: the event is done once the listener has replied; if it fails,
+        the attempt is forgotten so Slack's redelivery is answered."""
+        key, answer = context.get(_EVENT), context.get(_ANSWER)
+        try:
+            yield
+        except BaseException:
+            if key:
+                await bot.store.release_event(key)
+            if answer is not None and not answer.done():
+                answer.set_result(False)
+            raise
+        if key:
+            await bot.store.finish_event(key)
+        if answer is not None and not answer.done():
+            answer.set_result(True)
 
     async def is_admin(user: str) -> bool | None:
         """Workspace admins and owners may change what a channel follows (users:read); None: can't tell."""
@@ -137,41 +193,44 @@ def build_app(
 
     @app.event("message")
     async def on_direct_message(event: dict[str, Any], context: AsyncBoltContext) -> None:
-        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
-            return
-        turn = Turn(
-            text=event.get("text", ""),
-            user=event["user"],
-            council=council(context.team_id),
-            direct=True,
-            platform="slack",
-            user_name=f"<@{event['user']}>",
-        )
-        await post(event["channel"], await bot.handle(turn))
+        async with answering(context):
+            if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+                return
+            turn = Turn(
+                text=event.get("text", ""),
+                user=event["user"],
+                council=council(context.team_id),
+                direct=True,
+                platform="slack",
+                user_name=f"<@{event['user']}>",
+            )
+            await post(event["channel"], await bot.handle(turn))
 
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], context: AsyncBoltContext) -> None:
-        text = _MENTION.sub("", event.get("text", "")).strip()
-        turn = Turn(
-            text=f"{wording.COMMAND_PREFIX} {text}",
-            user=event["user"],
-            council=council(context.team_id),
-            platform="slack",
-        )
-        reply = await bot.handle(turn)
-        if reply.move_to_direct:
-            await direct(event["user"], reply)
-            text_only = wording.CONCERN_ONLY_PRIVATE
-            await client.chat_postEphemeral(channel=event["channel"], user=event["user"], text=text_only)
-            return
-        for page in messages(reply):
-            await client.chat_postEphemeral(channel=event["channel"], user=event["user"], **page)
+        async with answering(context):
+            text = _MENTION.sub("", event.get("text", "")).strip()
+            turn = Turn(
+                text=f"{wording.COMMAND_PREFIX} {text}",
+                user=event["user"],
+                council=council(context.team_id),
+                platform="slack",
+            )
+            reply = await bot.handle(turn)
+            if reply.move_to_direct:
+                await direct(event["user"], reply)
+                text_only = wording.CONCERN_ONLY_PRIVATE
+                await client.chat_postEphemeral(channel=event["channel"], user=event["user"], text=text_only)
+                return
+            for page in messages(reply):
+                await client.chat_postEphemeral(channel=event["channel"], user=event["user"], **page)
 
     @app.event("app_home_opened")
     async def on_home(event: dict[str, Any], context: AsyncBoltContext) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        await client.views_publish(user_id=event["user"], view=home_view(bot.home(council(context.team_id))))
+        async with answering(context):
+            if event.get("tab", "home") != "home":
+                return
+            await client.views_publish(user_id=event["user"], view=home_view(bot.home(council(context.team_id))))
 
     @app.action(SHARE_ACTION)
     async def on_share(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:

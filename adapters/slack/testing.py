@@ -2,7 +2,11 @@
 
 - :class:`FakeSlackAPI`, an aiohttp server on an ephemeral port that records Web API calls and
   answers with Slack's real response shapes, including ``429`` + ``Retry-After`` and ``ok: false``,
-  and is also Slack's Socket Mode WebSocket (``push`` an envelope, get the app's acknowledgement);
+  and is also Slack's Socket Mode WebSocket (``push`` an envelope, get the app's acknowledgement).
+  It can also be slow the way the real one is: a call that takes a while to arrive (and never
+  takes effect if the caller hangs up first), one that takes effect but answers too late for the
+  caller's timeout, and ``conversations.history`` limited as Slack limits apps distributed outside
+  its Marketplace (a few messages a page, one call per period, ``429`` + ``Retry-After`` beyond);
 - :func:`signed`, headers for a body signed exactly as Slack signs requests.
 """
 
@@ -33,6 +37,8 @@ def signed(secret: str, body: str, timestamp: int | None = None) -> dict[str, st
 class Call:
     method: str
     args: dict[str, Any]
+    at: float = field(default_factory=time.time)  # when it took effect: a posted message's ts
+    ok: bool = True  # False: answered with an error (429, ok: false), nothing happened
 
 
 @dataclass
@@ -44,6 +50,12 @@ class FakeSlackAPI:
     delay: float = 0.0  # seconds each Web API call takes
     sockets: list[web.WebSocketResponse] = field(default_factory=list)  # Socket Mode connections, newest last
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)  # Socket Mode envelope id → what the app acked
+    slow: dict[str, list[float]] = field(default_factory=dict)  # per method: seconds the next calls take to arrive
+    late: dict[str, list[float]] = field(default_factory=dict)  # per method: seconds the next answers come late
+    arriving: int = 0  # calls on their way in (slow), not yet taken effect
+    history_page: int = 200  # messages per conversations.history page (15 for non-Marketplace apps)
+    history_period: float = 0.0  # at most one conversations.history call per this many seconds (60 for them)
+    _history_last: float = field(default=-1e9, repr=False)
 
     def fail(self, method: str, status: int = 200, error: str | None = None, retry_after: int | None = None) -> None:
         """Make the next call of ``method`` fail: ``429`` with ``Retry-After``, or ``ok: false``."""
@@ -61,7 +73,12 @@ class FakeSlackAPI:
         return str(self.server.make_url(f"/respond/{name}"))
 
     def made(self, method: str) -> list[dict[str, Any]]:
+        """Every call of ``method``, including those answered with an error."""
         return [c.args for c in self.calls if c.method == method]
+
+    def posted(self) -> list[dict[str, Any]]:
+        """The messages that were really posted (chat.postMessage calls that took effect)."""
+        return [c.args for c in self.calls if c.method == "chat.postMessage" and c.ok]
 
     async def wait(self, method: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
         """The calls of ``method`` once there are ``count`` of them (listeners run after the ack)."""
@@ -95,35 +112,82 @@ class FakeSlackAPI:
                 args[key] = json.loads(args[key])
         return args
 
+    def slow_next(self, method: str, seconds: float, count: int = 1) -> None:
+        """The next ``count`` calls of ``method`` take ``seconds`` to arrive; a caller that hangs up
+        (or dies) meanwhile has not made the call."""
+        self.slow.setdefault(method, []).extend([seconds] * count)
+
+    def late_next(self, method: str, seconds: float, count: int = 1) -> None:
+        """The next ``count`` calls of ``method`` take effect at once but answer ``seconds`` later:
+        a caller that times out doesn't know its message was posted."""
+        self.late.setdefault(method, []).extend([seconds] * count)
+
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._args(request)
-        self.calls.append(Call(method, args))
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        if self.slow.get(method):
+            self.arriving += 1
+            try:
+                await asyncio.sleep(self.slow[method].pop(0))
+            finally:
+                self.arriving -= 1
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # the caller went away before it arrived: nothing happened
+        if method == "conversations.history" and self.history_period:
+            wait = self._history_last + self.history_period - time.monotonic()
+            if wait > 0:
+                self.calls.append(Call(method, args, ok=False))
+                body = {"ok": False, "error": "ratelimited"}
+                return web.json_response(body, status=429, headers={"Retry-After": str(max(1, round(wait)))})
+            self._history_last = time.monotonic()
         pending = self.failures.get(method)
         if pending:
+            self.calls.append(Call(method, args, ok=False))
             status, body, headers = pending.pop(0)
+            if self.delay:
+                await asyncio.sleep(self.delay)
             return web.json_response(body, status=status, headers=headers)
-        return web.json_response(self._ok(method, args))
+        self.calls.append(Call(method, args))
+        answer = self._ok(method, args)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.late.get(method):
+            await asyncio.sleep(self.late[method].pop(0))
+        return web.json_response(answer)
 
     def _ok(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "conversations.history":
-            posted = [
-                {
-                    "type": "message",
-                    "ts": f"{i}.000100",
-                    "text": c.args.get("text", ""),
-                    "metadata": c.args.get("metadata"),
-                }
-                for i, c in enumerate(self.calls, 1)
-                if c.method == "chat.postMessage" and c.args.get("channel") == args.get("channel")
-            ]
-            return {"ok": True, "messages": list(reversed(posted)), "has_more": False}
+            return self._history(args)
         if method == "apps.connections.open":
             assert self.server is not None
             return {"ok": True, "url": str(self.server.make_url("/link")).replace("http", "ws", 1)}
         return _ok(method, args, self.admins)
+
+    def _history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A channel's messages newest first, between ``oldest`` and ``latest``, a page at a time
+        (``cursor``); metadata only with ``include_all_metadata``, as Slack does."""
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or 1e12)
+        metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        posted = [
+            {
+                "type": "message",
+                "ts": f"{c.at:.6f}",
+                "text": c.args.get("text", ""),
+                **({"metadata": c.args.get("metadata")} if metadata and c.args.get("metadata") else {}),
+            }
+            for c in reversed(self.calls)
+            if c.method == "chat.postMessage" and c.ok and c.args.get("channel") == args.get("channel")
+            if oldest <= c.at <= latest
+        ]
+        start = int(args.get("cursor") or 0)
+        size = min(int(args.get("limit") or 100), self.history_page)
+        page, more = posted[start : start + size], start + size < len(posted)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + size) if more else ""},
+        }
 
     async def push(self, kind: str, payload: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
         """Send one Socket Mode envelope (``slash_commands``, ``events_api``, ``interactive``) to the

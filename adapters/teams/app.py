@@ -38,6 +38,8 @@ from .owners import TeamOwners
 log = logging.getLogger("chatops.teams")
 MAX_BODY = 1024 * 1024
 PERSONAL = "personal"
+BUSY_WAIT = 10.0
+"""Seconds a redelivery waits for the same activity being answered (Teams gives a turn 15 s)."""
 
 
 def reply_activity(reply: Reply, *, short: bool = False) -> Activity:
@@ -85,10 +87,26 @@ class ChatopsTeamsBot(ActivityHandler):
         self._groups: dict[str, str] = {}  # Teams team id → its Entra group id (never changes)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
+        """Each activity is answered once, and marked done only after its reply was sent: if the
+        process dies mid-turn, the redelivery is answered. A redelivery that arrives while the
+        first is being answered waits for it (or, if its answerer died, takes over)."""
         activity = turn_context.activity
-        if activity.id and not await self.bot.store.first_delivery(_delivery_key(activity)):
-            return  # a redelivery of something already handled
-        await super().on_turn(turn_context)
+        if not activity.id:
+            await super().on_turn(turn_context)
+            return
+        key = _delivery_key(activity)
+        waited = 0.0
+        while (state := await self.bot.store.begin_event(key)) == "busy" and waited < BUSY_WAIT:
+            await asyncio.sleep(0.5)
+            waited += 0.5
+        if state != "new":
+            return  # answered already (or still being answered after BUSY_WAIT: that one will reply)
+        try:
+            await super().on_turn(turn_context)
+        except BaseException:
+            await self.bot.store.release_event(key)
+            raise
+        await self.bot.store.finish_event(key)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
