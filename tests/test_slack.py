@@ -106,15 +106,20 @@ class Slack:
         return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
 
+def slack_settings(api: FakeSlackAPI) -> dict[str, Any]:
+    """The Slack settings of a test server whose Web API is ``api``."""
+    return {
+        "slack_bot_token": "xoxb-test",
+        "slack_signing_secret": SECRET,
+        "slack_api_url": api.url,
+        "slack_councils": {"TTW": "telford-and-wrekin"},
+    }
+
+
 @pytest.fixture
 async def slack(tmp_path: Path) -> AsyncIterator[Slack]:
     api = await FakeSlackAPI().start()
-    settings = Settings(
-        slack_bot_token="xoxb-test",
-        slack_signing_secret=SECRET,
-        slack_api_url=api.url,
-        slack_councils={"TTW": "telford-and-wrekin"},
-    )
+    settings = Settings(**slack_settings(api))
     bot = Bot(
         Library(),
         store=Store(f"sqlite:///{tmp_path}/slack.sqlite3"),

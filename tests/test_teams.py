@@ -25,7 +25,7 @@ from adapters.teams.testing import (
     Tokens,
     activity,
 )
-from adapters.web import create_app
+from adapters.web import READ_TIMEOUT, create_app, slack_app
 from chatops import wording
 from chatops.bot import Bot
 from chatops.contacts import load_contacts
@@ -45,6 +45,7 @@ class Teams:
     session: aiohttp.ClientSession
     bot: Bot
     endpoint: TeamsEndpoint
+    server: TestServer
 
     async def post(
         self, body: dict[str, Any] | bytes, token: str | None = "valid", headers: dict[str, str] | None = None
@@ -89,10 +90,14 @@ async def running_teams(
     council: str = "telford-and-wrekin",
     password: str = APP_PASSWORD,
     admins: frozenset[str] = frozenset(),
+    slack_settings: dict[str, Any] | None = None,
+    read_timeout: float = READ_TIMEOUT,
 ) -> AsyncIterator[Teams]:
-    """chatops serving Teams over real HTTP, beside a fake Bot Framework (and Graph) of its own."""
+    """chatops serving Teams over real HTTP, beside a fake Bot Framework (and Graph) of its own;
+    with ``slack_settings``, the same server serves Slack too."""
     fake = await FakeBotFramework().start()
     settings = Settings(
+        **(slack_settings or {}),
         microsoft_app_id=APP_ID,
         microsoft_app_password=password,
         microsoft_app_type="SingleTenant",
@@ -109,11 +114,12 @@ async def running_teams(
         admins=admins,
     )
     endpoint = build_endpoint(bot, settings, credentials_factory=StaticCredentialsFactory(APP_ID))
-    server = TestServer(create_app(bot, settings, teams=endpoint), port=0)
+    slack = slack_app(bot, settings) if slack_settings else None
+    server = TestServer(create_app(bot, settings, teams=endpoint, slack=slack, read_timeout=read_timeout), port=0)
     await server.start_server()
     session = aiohttp.ClientSession(base_url=server.make_url("/"))
     try:
-        yield Teams(fake, session, bot, endpoint)
+        yield Teams(fake, session, bot, endpoint, server)
     finally:
         await session.close()
         await server.close()

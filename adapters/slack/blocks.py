@@ -37,10 +37,15 @@ def _sections(text: str) -> list[dict[str, Any]]:
     chunks: list[str] = []
     current = ""
     for line in text.split("\n"):
+        quote = ">" if line.startswith(">") else ""  # a quoted line's pieces are quoted too
         while len(line) > MAX_SECTION:
-            cut = line.rfind(" ", 0, MAX_SECTION) or MAX_SECTION
-            chunks.append((current + "\n" + line[:cut]).strip("\n") if current else line[:cut])
-            current, line = "", line[cut:].lstrip()
+            if current:
+                chunks.append(current)
+                current = ""
+            cut = line.rfind(" ", len(quote) + 1, MAX_SECTION)
+            cut = cut if cut > 0 else MAX_SECTION  # one unbroken word: cut it anyway
+            chunks.append(line[:cut])
+            line = quote + line[cut:].lstrip()
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > MAX_SECTION:
             chunks.append(current)

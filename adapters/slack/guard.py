@@ -54,10 +54,13 @@ class SlackGuard:
             return _refuse(401, "unsigned request"), ""
         if abs(self._clock() - int(timestamp)) > MAX_SKEW:
             return _refuse(401, "stale or future-dated request"), ""
-        if not self._verifier.is_valid(raw, timestamp, signature):
+        try:
+            body = raw.decode("utf-8")  # before the verifier, which decodes without catching
+        except UnicodeDecodeError:
+            return _refuse(400, "malformed request"), ""
+        if not self._verifier.is_valid(body, timestamp, signature):
             return _refuse(401, "bad signature"), ""
         try:
-            body = raw.decode("utf-8")
             _check_shape(request.content_type, body)
         except ValueError:
             return _refuse(400, "malformed request"), ""
