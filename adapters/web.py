@@ -163,7 +163,7 @@ class _WithoutRequestBytes(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, HttpProcessingError | RequestPayloadError):
-            record.msg, record.args = "bad HTTP request refused (%d): %s", (error.code, type(error).__name__)
+            record.msg, record.args = "bad HTTP request: %s", (type(error).__name__,)
             record.exc_info, record.exc_text = None, None
             record.levelno = min(record.levelno, logging.WARNING)  # a client's mistake, not our error
             record.levelname = logging.getLevelName(record.levelno)

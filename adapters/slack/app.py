@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import re
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -24,6 +25,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryState
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -32,7 +34,9 @@ from chatops.bot import Bot, Turn, needs_admin
 from chatops.contacts import Person
 from chatops.reply import Reply
 
+from ..untrusted import retry_after
 from .blocks import ACTION_PREFIX, SHARE_ACTION, RenderCache, home_view, messages
+from .deliver import api_error
 
 log = logging.getLogger("chatops.slack")
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
@@ -75,15 +79,35 @@ class SlackMessenger:
             opened = await self.client.conversations_open(users=person.slack)
             await self.client.chat_postMessage(channel=opened["channel"]["id"], text=text)
         except SlackApiError as exc:
-            log.error("hand-off not delivered: %s", exc.response.get("error", "error"))
+            log.error("hand-off not delivered: %s", api_error(exc))
             return False
         return True
+
+
+class _RateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's handler reads ``Retry-After`` with ``int()``: a proxy's ``soon`` would raise
+    ValueError in the middle of a listener. This one waits what it can read, else a second."""
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None:
+            raise error or RuntimeError("no response")
+        header = next((v[0] for k, v in response.headers.items() if k.lower() == "retry-after" and v), None)
+        state.next_attempt_requested = True
+        await asyncio.sleep((retry_after(header) or 1.0) + random.random())
+        state.increment_current_attempt()
 
 
 def web_client(token: str | None, base_url: str | None) -> AsyncWebClient:
     """The Web API client; ``CHATOPS_SLACK_API_URL`` points it at a proxy or a test double."""
     client = AsyncWebClient(token=token, base_url=base_url or AsyncWebClient.BASE_URL)
-    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    client.retry_handlers.append(_RateLimitRetry(max_retry_count=2))
     return client
 
 
@@ -160,7 +184,7 @@ def build_app(
         try:
             info = await client.users_info(user=user)
         except SlackApiError as exc:
-            log.warning("cannot check whether a user is an admin: %s", exc.response.get("error", "error"))
+            log.warning("cannot check whether a user is an admin: %s", api_error(exc))
             return None
         except (TimeoutError, aiohttp.ClientError) as exc:
             log.warning("cannot check whether a user is an admin: %s", type(exc).__name__)
@@ -278,7 +302,7 @@ def build_app(
 
     @app.error
     async def on_error(error: Exception) -> None:
-        detail = error.response.get("error", "error") if isinstance(error, SlackApiError) else ""
+        detail = api_error(error) if isinstance(error, SlackApiError) else ""
         log.error("slack listener failed: %s %s", type(error).__name__, detail)
 
     return app
