@@ -20,7 +20,7 @@ from adapters.slack.testing import FakeSlackAPI
 from chatops.bot import Bot, Turn
 from chatops.channels import Channels, announcement
 from chatops.councils import Library
-from chatops.outbox import Courier, Delivered, Outbox, Retry
+from chatops.outbox import Courier, Delivered, Outbox, Outcome, PageSent
 from chatops.reply import Reply
 from chatops.store import Store
 from chatops.versions import diff
@@ -217,15 +217,16 @@ class Recorder:
     """A deliverer that counts what it posts, slowly enough for two couriers to overlap."""
 
     def __init__(self) -> None:
-        self.posted: Counter[str] = Counter()
+        self.count: Counter[str] = Counter()
 
-    async def deliver(self, channel: str, reply: Reply, key: str) -> Delivered | Retry:
+    async def deliver(self, channel: str, reply: Reply, key: str, first: int, sent: PageSent) -> Outcome:
         await asyncio.sleep(0.005)
-        self.posted[key] += 1
+        self.count[key] += 1
+        await sent(1)
         return Delivered()
 
-    async def delivered(self, channel: str, key: str, since: float) -> bool | None:
-        return self.posted[key] > 0
+    async def posted(self, channel: str, key: str, page: int, since: float) -> bool | Outcome:
+        return self.count[key] > 0
 
 
 async def test_two_replicas_deliver_every_message_exactly_once(database_url: str) -> None:
@@ -238,7 +239,7 @@ async def test_two_replicas_deliver_every_message_exactly_once(database_url: str
             for i, s in enumerate(stores)
         ]
         await asyncio.gather(*(c.drain(timeout=30) for c in couriers))
-        assert len(recorder.posted) == 80 and set(recorder.posted.values()) == {1}
+        assert len(recorder.count) == 80 and set(recorder.count.values()) == {1}
         assert (await box.counts()) == {"sent": 80}
     finally:
         for store in stores:
@@ -253,8 +254,13 @@ async def test_a_sender_that_died_mid_send_is_neither_lost_nor_repeated(
     box = await _queue(store, ["C1", "C2", "C3", "C4"])
     deliverer = SlackDeliverer("xoxb", slack_api.url)
     dead = await box.claim("dead-worker", limit=4)  # it claimed four, posted two, then died
+
+    async def died_before_recording(pages: int) -> bool:
+        return True
+
     for item in dead[:2]:
-        await deliverer.deliver(item.channel, item.reply, item.key)
+        assert await box.start(item)
+        await deliverer.deliver(item.channel, item.reply, item.key, 0, died_before_recording)
     clock.now += 3600  # its lease has long run out
     await Courier(box, {"slack": deliverer}, worker="restarted", channel_interval=0).drain(timeout=10)
     posted = Counter(p["channel"] for p in slack_api.made("chat.postMessage"))

@@ -12,13 +12,20 @@ import signal
 import socket
 import subprocess
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
-from adapters.slack.testing import FakeSlackAPI, signed
+from adapters.slack.blocks import messages
+from adapters.slack.deliver import SlackDeliverer
+from adapters.slack.testing import Call, FakeSlackAPI, signed
+from chatops.outbox import Courier, Outbox
+from chatops.reply import Block, Paragraph, Reply
+from chatops.store import Store
 
 from .conftest import ROOT
 from .test_channels import _spawn
@@ -116,3 +123,158 @@ def test_killed_during_a_turn_the_redelivery_is_answered_once(tmp_path: Path) ->
     statuses = asyncio.run(scenario())
     assert statuses[0] != 200  # Slack saw no acknowledgement, so it redelivers
     assert statuses[1:] == [200, 200, 1]  # answered once: one reply posted in all
+
+
+# --- announcements: pages, leases, unknown fates, history limits ------------------------------------
+
+
+def long_reply(n: int = 120) -> Reply:
+    """An announcement long enough for several Slack messages."""
+    blocks: list[Block] = [Paragraph(text=f"Clause {i}: " + "the protocol says this " * 8) for i in range(n)]
+    return Reply(council="llangunnor", council_name="Llangunnor", title="Changes", blocks=blocks, private=False)
+
+
+def pages_posted(api: FakeSlackAPI) -> Counter[tuple[str, str, int]]:
+    """(channel, outbox key, page) → how many times it was really posted."""
+    return Counter(
+        (p["channel"], p["metadata"]["event_payload"]["outbox"], p["metadata"]["event_payload"]["page"])
+        for p in api.posted()
+        if p.get("metadata")
+    )
+
+
+async def queue(database_url: str, channels: list[str], reply: Reply) -> None:
+    store = Store(database_url)
+    try:
+        for channel in channels:
+            await Outbox(store).enqueue(f"announce:{channel}", "slack", channel, reply)
+    finally:
+        await store.close()
+
+
+def expected(channels: list[str], pages: int) -> Counter[tuple[str, str, int]]:
+    return Counter({(c, f"announce:{c}", p): 1 for c in channels for p in range(pages)})
+
+
+async def test_a_rate_limit_on_page_two_sends_only_the_missing_pages(tmp_path: Path) -> None:
+    api = await FakeSlackAPI().start()
+    store = Store(f"sqlite:///{tmp_path}/pages.sqlite3")
+    try:
+        reply = long_reply()
+        pages = len(messages(reply))
+        assert pages >= 3
+        channels = [f"C{i}" for i in range(5)]
+        await queue(store.url.replace("+aiosqlite", ""), channels, reply)
+        for _ in channels:
+            api.fail("chat.postMessage", status=429, retry_after=1, after=1)  # page 2 refused, each channel
+        courier = Courier(Outbox(store), {"slack": SlackDeliverer("xoxb", api.url)}, channel_interval=0)
+        await courier.drain(timeout=30)
+        assert pages_posted(api) == expected(channels, pages)  # page 1 not again, nothing missing
+        assert (await Outbox(store).counts()) == {"sent": 5}
+    finally:
+        await store.close()
+        await api.close()
+
+
+def test_killed_between_the_pages_of_an_announcement_every_channel_gets_every_page_once(tmp_path: Path) -> None:
+    async def scenario() -> tuple[int, Counter[tuple[str, str, int]], Counter[tuple[str, str, int]]]:
+        api = await FakeSlackAPI(delay=0.03).start()
+        url = f"sqlite:///{tmp_path}/kill.sqlite3"
+        env = serve_env(api, url, CHATOPS_OUTBOX_LEASE_SECONDS="1")
+        reply = long_reply()
+        channels = [f"C{i:02d}" for i in range(20)]
+        try:
+            await queue(url, channels, reply)
+            proc = await _spawn(["publish", "--send"], env, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 30
+            while len(api.posted()) < 25 and time.monotonic() < deadline:
+                await asyncio.sleep(0.005)
+            proc.send_signal(signal.SIGKILL)
+            await proc.wait()
+            killed_at = len(api.posted())
+            await asyncio.sleep(1.2)  # the dead process's leases run out
+            again = await _spawn(["publish", "--send"], env, stderr=subprocess.PIPE)
+            _, err = await again.communicate()
+            assert again.returncode == 0, err.decode()
+            return killed_at, pages_posted(api), expected(channels, len(messages(reply)))
+        finally:
+            await api.close()
+
+    killed_at, posted, wanted = asyncio.run(scenario())
+    assert 0 < killed_at < sum(wanted.values())
+    assert posted == wanted  # no page twice, none missing
+
+
+def test_two_replicas_with_a_lease_shorter_than_a_send_post_nothing_twice(tmp_path: Path) -> None:
+    from .conftest import POSTGRES_URL
+
+    if not POSTGRES_URL:
+        pytest.skip("CHATOPS_TEST_POSTGRES_URL is not set (.ci/run starts a server and sets it)")
+
+    async def scenario() -> tuple[Counter[tuple[str, str, int]], Counter[tuple[str, str, int]]]:
+        from chatops.store import reset_database
+
+        assert POSTGRES_URL
+        await reset_database(POSTGRES_URL)
+        api = await FakeSlackAPI(delay=1.5).start()  # each post takes 1.5 s; the lease is 1 s
+        env = serve_env(api, POSTGRES_URL, CHATOPS_OUTBOX_LEASE_SECONDS="1")
+        reply = Reply(council="llangunnor", council_name="Llangunnor", title="Changes", private=False)
+        channels = [f"C{i:02d}" for i in range(40)]
+        try:
+            await queue(POSTGRES_URL, channels, reply)
+            results = await asyncio.gather(*(_spawn(["publish", "--send"], env) for _ in range(2)))
+            outputs = await asyncio.gather(*(p.communicate() for p in results))
+            assert all(p.returncode == 0 for p in results), [e.decode() for _, e in outputs]
+            return pages_posted(api), expected(channels, 1)
+        finally:
+            await api.close()
+
+    posted, wanted = asyncio.run(scenario())
+    assert posted == wanted
+
+
+async def test_a_send_that_timed_out_after_arriving_is_checked_not_sent_again(tmp_path: Path) -> None:
+    api = await FakeSlackAPI().start()
+    store = Store(f"sqlite:///{tmp_path}/late.sqlite3")
+    try:
+        reply = Reply(council="llangunnor", council_name="Llangunnor", title="Changes", private=False)
+        await queue(store.url.replace("+aiosqlite", ""), ["CLATE", "CLOST"], reply)
+        api.late_next("chat.postMessage", 2.0)  # CLATE: posted, but the answer comes after our timeout
+        api.slow_next("chat.postMessage", 2.0)  # CLOST: we give up before it arrives, so it never does
+        courier = Courier(Outbox(store), {"slack": SlackDeliverer("xoxb", api.url, timeout=1)}, channel_interval=0)
+        await courier.drain(timeout=30)
+        assert pages_posted(api) == expected(["CLATE", "CLOST"], 1)
+        assert len(api.made("conversations.history")) == 2  # each looked for before any second send
+    finally:
+        await store.close()
+        await api.close()
+
+
+def test_history_limited_to_one_call_a_period_no_duplicates_no_loss(tmp_path: Path) -> None:
+    """Slack's limit for apps outside its Marketplace (one conversations.history call a minute, 15
+    messages a call), with the minute shortened to a second: ten channels whose first sends timed
+    out (half of them had arrived) in channels busy with other messages."""
+
+    async def scenario() -> tuple[Counter[tuple[str, str, int]], Counter[tuple[str, str, int]], int]:
+        api = await FakeSlackAPI(history_page=15, history_period=1.0).start()
+        url = f"sqlite:///{tmp_path}/limited.sqlite3"
+        env = serve_env(api, url, CHATOPS_SLACK_TIMEOUT_SECONDS="1")
+        reply = Reply(council="llangunnor", council_name="Llangunnor", title="Changes", private=False)
+        channels = [f"C{i:02d}" for i in range(10)]
+        try:
+            for channel in channels:  # people talking in every channel, so the check pages through history
+                api.calls += [Call("chat.postMessage", {"channel": channel, "text": "chatter"}) for _ in range(20)]
+            await queue(url, channels, reply)
+            for i in range(10):
+                (api.late_next if i % 2 else api.slow_next)("chat.postMessage", 2.0)
+            proc = await _spawn(["publish", "--send"], env, stderr=subprocess.PIPE)
+            _, err = await proc.communicate()
+            assert proc.returncode == 0, err.decode()
+            await asyncio.sleep(0.5)
+            return pages_posted(api), expected(channels, 1), len(api.made("conversations.history"))
+        finally:
+            await api.close()
+
+    posted, wanted, history_calls = asyncio.run(scenario())
+    assert posted == wanted
+    assert history_calls >= 10

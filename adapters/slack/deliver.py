@@ -1,20 +1,37 @@
-"""Posting outbox messages (announcements, reminders) in Slack channels.
+"""Posting outbox messages (announcements, reminders) in Slack channels, page by page.
 
-Uses its own Web API client without the SDK's automatic 429 retry, so that the outbox, which
-survives restarts, owns the waiting (at least ``Retry-After``) and the backoff.
+Uses its own Web API client without the SDK's automatic retries (429, and connection errors, which
+could post a message twice), so that the outbox, which survives restarts, owns the waiting (at
+least ``Retry-After``) and the backoff. Each page is labelled with message metadata (the outbox key
+and the page number), which is how a page whose fate is unknown is looked for in the channel's
+history before it is posted again.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+from typing import Any
+
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from chatops.outbox import Delivered, Failed, Gone, Outcome, Retry
+from chatops.outbox import Delivered, Failed, Gone, Outcome, PageSent, Retry, Unknown
 from chatops.reply import Reply
 
 from ..untrusted import retry_after
 from .blocks import messages
 
+SEND_TIMEOUT = int(os.environ.get("CHATOPS_SLACK_TIMEOUT_SECONDS", "30"))
+"""Seconds a Web API call may take; one that takes longer may still have posted its message."""
+HISTORY_PAGE = 15
+"""conversations.history gives apps outside Slack's Marketplace at most 15 messages a call."""
+HISTORY_PAGES = 40
+HISTORY_WAITS = 3
+"""How many times one check waits out a rate limit (Retry-After) before it is put off for later."""
+SKEW = 10.0
+"""Seconds of clock difference allowed between us and Slack when looking for a page."""
 EVENT_TYPE = "chatops_outbox"
 GONE = {
     "channel_not_found",
@@ -38,35 +55,79 @@ def api_error(exc: SlackApiError) -> str:
 
 
 class SlackDeliverer:
-    def __init__(self, token: str | None, base_url: str | None = None) -> None:
-        self.client = AsyncWebClient(token=token, base_url=base_url or AsyncWebClient.BASE_URL)
+    def __init__(self, token: str | None, base_url: str | None = None, timeout: int = SEND_TIMEOUT) -> None:
+        self.client = AsyncWebClient(
+            token=token, base_url=base_url or AsyncWebClient.BASE_URL, timeout=timeout, retry_handlers=[]
+        )
+        self.timeout = timeout
 
-    async def deliver(self, channel: str, reply: Reply, key: str) -> Outcome:
-        label = {"event_type": EVENT_TYPE, "event_payload": {"outbox": key}}
-        try:
-            for page in messages(reply):
-                await self.client.chat_postMessage(channel=channel, metadata=label, **page)
-        except SlackApiError as exc:
-            error = api_error(exc)
-            if exc.response.status_code == 429:
-                return Retry(retry_after(exc.response.headers.get("Retry-After")), "ratelimited")
-            if error in GONE:
-                return Gone(error)
-            if exc.response.status_code >= 500:
-                return Retry(None, f"slack {exc.response.status_code}")
-            return Failed(error)
+    async def deliver(self, channel: str, reply: Reply, key: str, first: int, sent: PageSent) -> Outcome:
+        pages = messages(reply)
+        for number in range(first, len(pages)):
+            label = {"event_type": EVENT_TYPE, "event_payload": {"outbox": key, "page": number}}
+            try:
+                await self.client.chat_postMessage(channel=channel, metadata=label, **pages[number])
+            except SlackApiError as exc:
+                return _failure(exc)
+            except aiohttp.ClientConnectorError:
+                return Retry(None, "cannot connect to slack")  # nothing was sent
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                return Unknown(None, f"no answer from slack: {type(exc).__name__}")  # it may have arrived
+            if not await sent(number + 1):
+                return Retry(None, "lease lost")
         return Delivered()
 
-    async def delivered(self, channel: str, key: str, since: float) -> bool | None:
-        """Look in the channel for a message we labelled with ``key`` (channels:history, groups:history)."""
-        try:
-            history = await self.client.conversations_history(
-                channel=channel, oldest=f"{since:.6f}", include_all_metadata=True, limit=200
-            )
-        except SlackApiError:
-            return None  # cannot tell: sending again is better than losing it
-        for message in history.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == EVENT_TYPE and (metadata.get("event_payload") or {}).get("outbox") == key:
+    async def posted(self, channel: str, key: str, page: int, since: float) -> bool | Outcome:
+        """Look for the page in the channel's history (channels:history, groups:history), in the
+        window its send could have landed in, a page of history at a time, waiting out rate limits.
+        Any doubt is "check again later", never "not posted"."""
+        window: dict[str, Any] = {
+            "oldest": f"{since - SKEW:.6f}",
+            "latest": f"{since + self.timeout + SKEW:.6f}",
+            "inclusive": True,
+            "include_all_metadata": True,
+            "limit": HISTORY_PAGE,
+        }
+        cursor, waits = None, 0
+        for _ in range(HISTORY_PAGES):
+            try:
+                history = await self.client.conversations_history(channel=channel, cursor=cursor, **window)
+            except SlackApiError as exc:
+                status, wait = exc.response.status_code, retry_after(exc.response.headers.get("Retry-After"))
+                if status == 429 and waits < HISTORY_WAITS:
+                    waits += 1
+                    await asyncio.sleep(wait if wait is not None else 60.0)
+                    continue
+                error = api_error(exc)
+                if error in GONE:
+                    return Gone(error)
+                return Unknown(wait if status == 429 else None, f"cannot check the channel: {error}")
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                return Unknown(None, f"cannot check the channel: {type(exc).__name__}")
+            if any(_labelled(message, key, page) for message in history.get("messages") or []):
                 return True
+            cursor = (history.get("response_metadata") or {}).get("next_cursor")
+            if not history.get("has_more") or not cursor:
+                return False
+        return Unknown(None, "too many messages to check")
+
+
+def _labelled(message: Any, key: str, page: int) -> bool:
+    metadata = message.get("metadata") if isinstance(message, dict) else None
+    if not isinstance(metadata, dict) or metadata.get("event_type") != EVENT_TYPE:
         return False
+    payload = metadata.get("event_payload")
+    if not isinstance(payload, dict) or payload.get("outbox") != key:
+        return False
+    return bool(payload.get("page", 0) == page)  # pages posted before pages were counted were page 0
+
+
+def _failure(exc: SlackApiError) -> Outcome:
+    error, status = api_error(exc), exc.response.status_code
+    if status == 429:
+        return Retry(retry_after(exc.response.headers.get("Retry-After")), "ratelimited")  # refused: not posted
+    if error in GONE:
+        return Gone(error)
+    if status >= 500:
+        return Unknown(None, f"slack {status}")  # an outage may still have posted it
+    return Failed(error)

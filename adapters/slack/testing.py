@@ -56,12 +56,17 @@ class FakeSlackAPI:
     history_page: int = 200  # messages per conversations.history page (15 for non-Marketplace apps)
     history_period: float = 0.0  # at most one conversations.history call per this many seconds (60 for them)
     _history_last: float = field(default=-1e9, repr=False)
+    _fail_after: dict[str, int] = field(default_factory=dict, repr=False)
 
-    def fail(self, method: str, status: int = 200, error: str | None = None, retry_after: int | None = None) -> None:
-        """Make the next call of ``method`` fail: ``429`` with ``Retry-After``, or ``ok: false``."""
+    def fail(
+        self, method: str, status: int = 200, error: str | None = None, retry_after: int | None = None, after: int = 0
+    ) -> None:
+        """Make the next call of ``method`` (after ``after`` more that succeed) fail: ``429`` with
+        ``Retry-After``, or ``ok: false``."""
         body = {"ok": False, "error": error or ("ratelimited" if status == 429 else "internal_error")}
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         self.failures.setdefault(method, []).append((status, body, headers))
+        self._fail_after[method] = after
 
     @property
     def url(self) -> str:
@@ -141,6 +146,9 @@ class FakeSlackAPI:
                 return web.json_response(body, status=429, headers={"Retry-After": str(max(1, round(wait)))})
             self._history_last = time.monotonic()
         pending = self.failures.get(method)
+        if pending and self._fail_after.get(method, 0) > 0:
+            self._fail_after[method] -= 1
+            pending = None
         if pending:
             self.calls.append(Call(method, args, ok=False))
             status, body, headers = pending.pop(0)

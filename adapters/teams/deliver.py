@@ -1,5 +1,10 @@
 """Posting outbox messages in Teams channels and chats, through the conversation reference saved
-when the app was installed there."""
+when the app was installed there.
+
+A message is one card, so one page. Teams offers bots no way to read back what they posted, so a
+send whose fate is unknown (its sender died, or it timed out) cannot be checked: it is sent again.
+Delivery to Teams is therefore at least once; to Slack it is exactly once.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from azure.core.exceptions import DeserializationError  # what msrest raises for
 from botbuilder.core import TurnContext
 from botbuilder.schema import ConversationReference
 
-from chatops.outbox import Delivered, Failed, Gone, Outcome, Retry
+from chatops.outbox import Delivered, Failed, Gone, Outcome, PageSent, Retry
 from chatops.reply import Reply
 
 from ..untrusted import retry_after
@@ -21,10 +26,12 @@ class TeamsDeliverer:
     def __init__(self, teams: ChatopsTeamsBot) -> None:
         self.teams = teams
 
-    async def delivered(self, channel: str, key: str, since: float) -> bool | None:
-        return None  # Teams offers bots no way to read back what they posted: resend rather than lose it
+    async def posted(self, channel: str, key: str, page: int, since: float) -> bool | Outcome:
+        return False  # cannot be asked (see above): send again rather than lose it
 
-    async def deliver(self, channel: str, reply: Reply, key: str) -> Outcome:
+    async def deliver(self, channel: str, reply: Reply, key: str, first: int, sent: PageSent) -> Outcome:
+        if first >= 1:
+            return Delivered()
         data = await self.teams.bot.store.load_reference(f"teams:conversation:{channel}")
         if data is None:
             return Gone("no installation")
@@ -47,4 +54,5 @@ class TeamsDeliverer:
                 # an error page that is not JSON (a proxy, an outage): msrest loses the status reading it
                 return Retry(None, "teams answered with an unreadable error")
             return Failed(type(exc).__name__)
+        await sent(1)
         return Delivered()
