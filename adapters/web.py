@@ -29,6 +29,7 @@ from chatops.settings import Settings
 log = logging.getLogger("chatops.web")
 
 BOT_KEY = web.AppKey("bot", Bot)
+HEALTH_TIMEOUT = 5.0
 MAX_BODY = 1024 * 1024
 READ_TIMEOUT = 15.0
 """Seconds a client has to send its request's headers, and again its body; also how long an idle
@@ -88,9 +89,17 @@ def create_app(
     app[BOT_KEY] = bot
 
     async def healthz(request: web.Request) -> web.Response:
-        return web.json_response(
-            {"status": "ok", "councils": bot.library.ids, "slack": slack is not None, "teams": teams is not None}
-        )
+        """ok only if the store can be written now: a server whose every event would fail (a
+        read-only or deleted SQLite file, a database gone) says so, with 503 and a short reason."""
+        try:
+            problem = await asyncio.wait_for(bot.store.check_writable(), HEALTH_TIMEOUT)
+        except TimeoutError:
+            problem = f"the store did not answer within {HEALTH_TIMEOUT:g} s"
+        except ChatopsError as exc:
+            problem = str(exc)
+        status = {"status": "unavailable", "reason": problem} if problem else {"status": "ok"}
+        body = {**status, "councils": bot.library.ids, "slack": slack is not None, "teams": teams is not None}
+        return web.json_response(body, status=503 if problem else 200)
 
     app.router.add_get("/healthz", healthz)
     if slack is not None and settings.slack_signing_secret:

@@ -278,3 +278,29 @@ def test_history_limited_to_one_call_a_period_no_duplicates_no_loss(tmp_path: Pa
     posted, wanted, history_calls = asyncio.run(scenario())
     assert posted == wanted
     assert history_calls >= 10
+
+
+def test_healthz_says_when_the_store_cannot_be_written(tmp_path: Path) -> None:
+    """The SQLite file deleted under a running server: /healthz answers 503 with the reason, and
+    events are refused (so Slack redelivers later) instead of being recorded in the deleted file."""
+
+    async def scenario() -> None:
+        api = await FakeSlackAPI().start()
+        path = tmp_path / "health.sqlite3"
+        env = serve_env(api, f"sqlite:///{path}")
+        health = f"http://127.0.0.1:{env['PORT']}/healthz"
+        try:
+            async with serving(env), aiohttp.ClientSession() as session:
+                async with session.get(health) as response:
+                    assert response.status == 200 and (await response.json())["status"] == "ok"
+                path.unlink()
+                async with session.get(health) as response:
+                    body = await response.json()
+                assert response.status == 503 and body["status"] == "unavailable"
+                assert "health.sqlite3 is gone" in body["reason"]
+                assert await send_event(env["PORT"], DM, "EvStoreGone") != 200
+                assert api.posted() == []
+        finally:
+            await api.close()
+
+    asyncio.run(scenario())

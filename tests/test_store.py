@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -167,5 +168,21 @@ async def test_conversation_references_are_kept_and_forgotten(database_url: str)
         assert await store.load_reference("teams:user:29:abc") == {"serviceUrl": "https://b"}
         assert await store.forget_reference("teams:user:29:abc") is True
         assert await store.load_reference("teams:user:29:abc") is None
+    finally:
+        await store.close()
+
+
+async def test_a_deleted_or_replaced_sqlite_file_is_not_written_into_silently(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    store = Store(f"sqlite:///{path}")
+    try:
+        await store.open()
+        assert await store.check_writable() is None
+        path.unlink()  # SQLite would write on into the unlinked file, and all of it would be lost
+        assert "is gone" in (await store.check_writable() or "")
+        with pytest.raises(StoreError, match="is gone"):
+            await store.save_state("k", "llangunnor", {"x": 1}, 60)
+        path.write_bytes(b"")  # another file in its place
+        assert "was replaced" in (await store.check_writable() or "")
     finally:
         await store.close()
