@@ -12,15 +12,16 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Protocol as Interface
+from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
-from . import triage
+from . import concerns
 from . import wording as w
+from .concerns import machine, render
 from .contacts import NO_CONTACTS, Contacts, Person
 from .councils import Library
 from .errors import ChatopsError
-from .inference import read
 from .lookup import is_command
 from .reply import Choice, Paragraph, Reply
 from .text import clean
@@ -92,18 +93,7 @@ class Bot:
                 return subscription
             if await self._is_triage(turn):
                 return await self._triage(turn)
-            lookup = self.library.lookup(turn.council)
-            concern = Choice(label=w.CHOICE_CONCERN, value=triage.PREFIX + "start")
-            if turn.direct:  # in a private chat a question may be the start of a concern: only commands remembered
-                reply = lookup.answer(turn.text) if is_command(_question(turn.text)) else lookup.compute(turn.text)
-                return reply.model_copy(update={"choices": [*reply.choices, concern]})
-            if not self._sounds_like_a_concern(turn):
-                return lookup.answer(turn.text)  # recent answers are remembered, keyed by the question
-            # someone's own situation: not remembered, even in memory, and the private way offered
-            reply = lookup.compute(turn.text)
-            offer = Paragraph(text=w.CONCERN_OFFER)
-            offered = {"blocks": [*reply.blocks, offer], "choices": [concern, *reply.choices], "shareable": False}
-            return reply.model_copy(update=offered)
+            return self._lookup(turn)
         except ChatopsError as exc:
             log.error("could not answer: %s", exc)
         except Exception as exc:  # the boundary: never a traceback to a person
@@ -113,10 +103,37 @@ class Bot:
             council=council, council_name=council, title=w.HELP_TITLE, blocks=[Paragraph(text=w.SOMETHING_WRONG)]
         )
 
+    def _lookup(self, turn: Turn) -> Reply:
+        """A ``/protocol`` question. Read first for danger and for someone's own situation; only questions
+        that are neither are answered from (and kept in) the recent-answer cache."""
+        lookup = self.library.lookup(turn.council)
+        question = _question(turn.text)
+        protocol = lookup.protocol
+        command = is_command(question)
+        reading = concerns.read(question, protocol) if question and not command else None
+        concern = Choice(label=w.CHOICE_CONCERN, value=concerns.PREFIX + "start" + _carried(reading))
+        if reading is None:
+            reply = lookup.answer(turn.text)  # recent answers are remembered, keyed by the question
+        else:  # a free question may be about someone's own situation: worked out afresh, never remembered
+            reply = lookup.compute(turn.text, asker=reading.reporter if reading.said_who or reading.subject else None)
+        own = reading is not None and (
+            bool(reading.alarm) or {"reporter", "subject"} <= set(reading.found) or reading.scope != "in"
+        )
+        if reading is not None and reading.alarm:
+            ctx = concerns.Context(protocol, self.contacts, turn.platform, turn.user_name, self.ttl_hours)
+            reply = render.with_safety(reply, reading.alarm, ctx)
+        if turn.direct:
+            return reply.model_copy(update={"choices": [*reply.choices, concern], "shareable": not own})
+        if not own:
+            return reply
+        offer = Paragraph(text=w.CONCERN_OFFER)
+        offered = {"blocks": [*reply.blocks, offer], "choices": [concern, *reply.choices], "shareable": False}
+        return reply.model_copy(update=offered)
+
     def home(self, council: str | None = None) -> Reply:
         """The front page: the protocol, quick lookups, and a private way to raise a concern."""
         reply = self.library.lookup(council).home()
-        concern = Choice(label=w.CHOICE_CONCERN, value=triage.PREFIX + "start")
+        concern = Choice(label=w.CHOICE_CONCERN, value=concerns.PREFIX + "start")
         return reply.model_copy(update={"choices": [concern, *reply.choices]})
 
     @property
@@ -182,47 +199,38 @@ class Bot:
             return say(w.NOT_SUBSCRIBED)
         return say(w.REMIND_SET[cadence])
 
-    def _sounds_like_a_concern(self, turn: Turn) -> bool:
-        """A free question in which someone describes something happening to them with the other side
-        ("a member is bullying me, who do I go to?"). Only read, never kept."""
-        question = _question(turn.text)
-        if not question or is_command(question):
-            return False
-        reading = read(question, self.library.protocol(self.library.resolve(turn.council)))
-        return reading.danger or reading.self_harm or {"reporter", "subject", "category"} <= set(reading.found)
-
     async def _is_triage(self, turn: Turn) -> bool:
         lowered = clean(turn.text)[0].casefold()
-        if lowered.startswith(triage.PREFIX):
+        if lowered.startswith(concerns.PREFIX):
             return True
         if lowered.startswith(w.COMMAND_PREFIX):
             return lowered.removeprefix(w.COMMAND_PREFIX).strip() in ("concern", "forget")
         if not turn.direct or is_command(lowered):
             return False
-        if lowered in triage.START_WORDS | triage.FORGET_WORDS | triage.RESTART_WORDS:
+        if lowered in machine.START_WORDS | machine.FORGET_WORDS | machine.RESTART_WORDS:
             return True
         if await self._load(turn) is not None:
             return True
-        reading = read(turn.text, self.library.protocol(turn.council))
-        return reading.danger or (reading.anything and not lowered.rstrip().endswith("?"))
+        reading = concerns.read(turn.text, self.library.protocol(turn.council))
+        return bool(reading.alarm) or (reading.anything and not lowered.rstrip().endswith("?"))
 
-    async def _load(self, turn: Turn) -> triage.TriageState | None:
+    async def _load(self, turn: Turn) -> concerns.State | None:
         await self.store.open()
         data = await self.store.load_state(_key(turn))
         try:
-            return triage.TriageState.model_validate(data) if data else None
+            return concerns.State.model_validate(data) if data else None
         except ValidationError:
             return None  # kept by an older version: start afresh rather than guess
 
     async def _triage(self, turn: Turn) -> Reply:
         protocol = self.library.protocol(turn.council)
-        ctx = triage.Context(protocol, self.contacts, turn.platform, turn.user_name, self.ttl_hours)
+        ctx = concerns.Context(protocol, self.contacts, turn.platform, turn.user_name, self.ttl_hours)
         text = clean(turn.text)[0]
         command = text.casefold().removeprefix(w.COMMAND_PREFIX).strip()
         if text.casefold().startswith(w.COMMAND_PREFIX):
             text = command  # "/protocol concern" or "/protocol forget"
         state = await self._load(turn)
-        transition = triage.step(state, text, ctx)
+        transition = concerns.step(state, text, ctx)
         key = _key(turn)
         if transition.forget:
             forgotten = await self.store.forget(key)
@@ -239,7 +247,7 @@ class Bot:
             reply = await self._hand_off(transition.handoff, reply, self.messengers.get(turn.platform, self.messenger))
         return reply.model_copy(update={"private": True, "move_to_direct": not turn.direct})
 
-    async def _hand_off(self, handoff: triage.Handoff, reply: Reply, messenger: Messenger | None) -> Reply:
+    async def _hand_off(self, handoff: concerns.Handoff, reply: Reply, messenger: Messenger | None) -> Reply:
         delivered = False
         if messenger is not None:
             try:
@@ -250,6 +258,14 @@ class Bot:
             return reply
         failed = Paragraph(text=w.HANDOFF_FAILED.format(person=handoff.person.label))
         return reply.model_copy(update={"title": w.HANDOFF_NOT_SENT_TITLE, "blocks": [failed]})
+
+
+def _carried(reading: concerns.Reading | None) -> str:
+    """What was read from a question, carried by *Raise a concern privately* as fixed choices (never words)."""
+    if reading is None:
+        return ""
+    answers: dict[str, str] = {name: getattr(reading, name) for name in reading.found}
+    return ("?" + urlencode(answers)) if answers else ""
 
 
 def _key(turn: Turn) -> str:

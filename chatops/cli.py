@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import triage
+from . import concerns
 from .bot import Bot, Messenger, Turn
 from .contacts import load_contacts
 from .councils import DEFAULT_COUNCIL, Library, protocol_files
@@ -151,15 +151,16 @@ def _command(args: argparse.Namespace, library: Library, settings: Settings) -> 
 def _triage(args: argparse.Namespace, library: Library, settings: Settings) -> int:
     """The recommendation for a concern in free text; nothing is stored and the text is not kept."""
     protocol = library.protocol(args.council)
-    ctx = triage.Context(
+    ctx = concerns.Context(
         protocol, load_contacts(settings.contacts), "console", getpass.getuser(), settings.state_ttl_hours
     )
-    transition = triage.step(None, " ".join(args.text), ctx)
-    state = transition.state or triage.start(ctx)
+    transition = concerns.step(None, " ".join(args.text), ctx)
+    state = transition.state or concerns.start(ctx)
     if not args.json:
         print(transition.reply.as_text(), end="")
         return 0
-    plan = triage.route(state, ctx)
+    alarm = concerns.assess(" ".join(args.text))
+    plan = concerns.route(state, protocol, ctx.contacts)
 
     def steps(kind: str) -> list[dict[str, Any]]:
         return [
@@ -175,9 +176,12 @@ def _triage(args: argparse.Namespace, library: Library, settings: Settings) -> i
             "category": state.category,
             "informal_tried": state.informal_tried,
             "gender": state.gender,
+            "scope": state.scope,
+            "witness": state.witness,
+            "safety": {"danger": alarm.danger, "self_harm": alarm.self_harm},
             "concerns": [
                 {"ref": q.ref, "heading": q.heading, "text": " ".join(q.paragraphs + q.items)}
-                for q in triage.cited(state, ctx)
+                for q in concerns.cited(state, protocol)
             ],
             "route": {
                 "informal": steps("informal"),
@@ -186,7 +190,7 @@ def _triage(args: argparse.Namespace, library: Library, settings: Settings) -> i
                 "related": steps("related"),
             },
             "procedure": plan.procedure.ref if plan.procedure else None,
-            "needs": triage.needs(state, ctx),
+            "needs": concerns.needs(state, ctx),
             "reply": {**transition.reply.model_dump(mode="json"), "text": transition.reply.as_text()},
         }
     )

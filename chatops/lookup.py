@@ -15,7 +15,7 @@ from .model import Clause, Party, Protocol
 from .reply import Block, Choice, Paragraph, Quote, Reply
 from .search import Hit, Searcher
 from .text import MAX_INPUT, Speller, clean, words
-from .vocabulary import Resolved, party_words, resolve
+from .vocabulary import Resolved, for_protocol
 
 Handler = Callable[["Lookup", str], Reply]
 RECENT_ANSWERS = 512
@@ -36,6 +36,7 @@ class Lookup:
         self.protocol = protocol
         self.searcher = searcher
         self._recent: OrderedDict[str, Reply] = OrderedDict()
+        self._asker: Party | None = None
 
     # --- entry point -------------------------------------------------------------------------
     def answer(self, raw: str) -> Reply:
@@ -53,13 +54,15 @@ class Lookup:
             self._recent.popitem(last=False)
         return reply
 
-    def compute(self, raw: str) -> Reply:
-        """The reply worked out afresh (what a first-time question costs)."""
-        return self._answer(*clean(raw))
+    def compute(self, raw: str, asker: Party | None = None) -> Reply:
+        """The reply worked out afresh (what a first-time question costs); a where-to-go question from
+        ``asker`` is answered with their own procedure."""
+        return self._answer(*clean(raw), asker=asker)
 
-    def _answer(self, text: str, truncated: bool) -> Reply:
+    def _answer(self, text: str, truncated: bool, asker: Party | None = None) -> Reply:
         if text.lower().startswith(w.COMMAND_PREFIX):
             text = text[len(w.COMMAND_PREFIX) :].strip()
+        self._asker = asker
         reply = self._dispatch(text)
         if truncated:
             reply = self._with_note(reply, w.TRUNCATED_NOTE.format(limit=MAX_INPUT))
@@ -127,7 +130,7 @@ class Lookup:
             blocks.append(Paragraph(text="\n".join(f"• {r.name} ({self._refs(r.refs)})" for r in p.roles)))
             choices = [Choice(label=r.name, value=command_value(f"roles {r.id}")) for r in p.roles]
             return self._reply(w.ROLES_TITLE, blocks, choices)
-        resolved = resolve(rest, p)
+        resolved = for_protocol(p).resolve(rest)
         if resolved is None:
             return self._unknown_who(rest, "roles")
         blocks = self._typo(resolved, rest)
@@ -149,7 +152,7 @@ class Lookup:
         if not rest:
             blocks: list[Block] = [Paragraph(text=w.EXPECTATIONS_ASK)]
             return self._reply(w.EXPECTATIONS_ASK, blocks, self._expectation_choices(), cite=False)
-        resolved = resolve(rest, self.protocol)
+        resolved = for_protocol(self.protocol).resolve(rest)
         if resolved is None:
             return self._unknown_who(rest, "expectations")
         blocks = self._typo(resolved, rest)
@@ -178,7 +181,7 @@ class Lookup:
 
     def procedure(self, rest: str) -> Reply:
         p = self.protocol
-        resolved = resolve(rest, p) if rest else None
+        resolved = for_protocol(p).resolve(rest) if rest else None
         if rest and resolved is None:
             return self._unknown_who(rest, "procedure")
         raised_by = resolved.party if resolved else None
@@ -241,7 +244,7 @@ class Lookup:
                 self._expectation_choices(),
                 cite=False,
             )
-        hits = self.searcher.search(rest, limit=3)
+        hits = self.searcher.search(rest, limit=3, asker=self._asker)
         if not hits:
             blocks: list[Block] = [Paragraph(text=self._fill(w.SEARCH_NONE))]
             choices = [Choice(label=c.example, value=command_value(c.example)) for c in w.COMMANDS[:4]]
@@ -352,14 +355,13 @@ class Lookup:
         return []
 
     def _unknown_who(self, word: str, command: str) -> Reply:
-        options = ", ".join(party_words()[:5])
+        options = ", ".join(for_protocol(self.protocol).examples()[:5])
         blocks: list[Block] = [Paragraph(text=w.UNKNOWN_WHO.format(word=word[:60], options=options))]
         if command == "roles":
             choices = self._role_choices()
         elif command == "procedure":
-            choices = [
-                Choice(label=f"procedure {s}", value=command_value(f"procedure {s}")) for s in ("employee", "member")
-            ]
+            names = [self.protocol.name_of(pr.raised_by, plural=False).casefold() for pr in self.protocol.procedures]
+            choices = [Choice(label=f"procedure {n}", value=command_value(f"procedure {n}")) for n in names]
         else:
             choices = self._expectation_choices()
         return self._reply(w.HELP_TITLE, blocks, choices, cite=False)

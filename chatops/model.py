@@ -33,6 +33,10 @@ class PartyNames(_Model):
 
     singular: Text
     plural: Text
+    words: list[Text] = Field(
+        default_factory=list,
+        description="More words people at this council type for this side (e.g. 'parish councillor').",
+    )
 
 
 class Expectation(_Model):
@@ -73,6 +77,10 @@ class Role(_Model):
     name: Text = Field(description="The document's own words for the role.")
     party: Party
     refs: list[Ref] = Field(min_length=1)
+    words: list[Text] = Field(
+        default_factory=list,
+        description="What people type for this role besides its name (titles, abbreviations, e.g. 'RFO', 'the mayor').",
+    )
 
 
 class Step(_Model):
@@ -84,6 +92,10 @@ class Step(_Model):
     contacts: list[Slug] = Field(default_factory=list, description="Contact roles a deployment can name.")
     when_about: list[Slug] = Field(default_factory=list, description="Only when the concern is about these roles.")
     gender_choice: bool = Field(False, description="The person may choose a male or a female manager.")
+    on_danger: bool = Field(
+        False,
+        description="Shown beside the emergency line when someone may be in danger (e.g. confidential reporting).",
+    )
 
 
 class Procedure(_Model):
@@ -107,6 +119,10 @@ class Concern(_Model):
 
     id: Slug
     label: Text
+    words: list[Text] = Field(
+        default_factory=list,
+        description="Words and phrases people use for this kind of concern, besides the shared vocabulary's.",
+    )
     cites: list[Cite] = Field(min_length=1)
 
     def cites_for(self, reporter: Party | None) -> list[Cite]:
@@ -150,8 +166,12 @@ class Protocol(_Model):
 
     def clause_quoting(self, ref: str, quote: str) -> Clause | None:
         """The clause numbered ``ref`` whose words contain ``quote`` (two lists can share a number)."""
+        return next(iter(self.clauses_quoting(ref, quote)), None)
+
+    def clauses_quoting(self, ref: str, quote: str) -> list[Clause]:
+        """Every clause numbered ``ref`` whose words contain ``quote``."""
         wanted = squash(quote)
-        return next((c for c in self.clauses if c.ref == ref and wanted in squash(" ".join(c.text + c.items))), None)
+        return [c for c in self.clauses if c.ref == ref and wanted in squash(" ".join(c.text + c.items))]
 
     def clauses_at(self, ref: str) -> list[Clause]:
         """Every clause numbered ``ref`` or below it (``2.2`` gives 2.2, 2.2.2, 2.2.3 …)."""

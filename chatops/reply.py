@@ -18,6 +18,7 @@ class _Model(BaseModel):
 class Paragraph(_Model):
     kind: Literal["text"] = "text"
     text: str
+    tag: str | None = None  # what the core marks it as ("safety", "understood"), so it is found without reading it
 
 
 class Quote(_Model):

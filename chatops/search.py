@@ -8,6 +8,7 @@ role vocabulary, spelling slips) and a nudge for "who can expect what from whom"
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -16,9 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .model import Clause, Party, Protocol
-from .synonyms import CONCEPTS, PARTY_STEMS, REWRITES
 from .text import COMMON, STOPWORDS, Speller, stem, stems, words
-from .vocabulary import ROLE_PARTY, ROLE_WORDS, phrase_role
+from .vocabulary import Meaning, for_protocol, key, other, plural, shared
 
 SHORT_LIST = 400
 """A list whose whole text is at most this many characters is one passage; longer lists split by item."""
@@ -112,14 +112,32 @@ class BM25:
         return out
 
 
-_CONCEPT_OF: dict[str, set[str]] = {}
-for _typed, _written in CONCEPTS:
-    for _word in _typed.split():
-        _CONCEPT_OF.setdefault(_word, set()).update(stem(w) for w in _written.split())
-_PARTY_OF: dict[str, list[str]] = {
-    role: [stem(w) for w in expansion.split()] for role, expansion in PARTY_STEMS.items()
-}
-_REWRITES = [(re.compile(pattern, re.IGNORECASE), meaning) for pattern, meaning in REWRITES]
+@functools.cache
+def _concepts() -> dict[str, set[str]]:
+    """Words people type → the stems protocols use for the same idea (from the shared vocabulary)."""
+    out: dict[str, set[str]] = {}
+    for concept in shared().search.concepts:
+        for word in concept.typed.split():
+            out.setdefault(word, set()).update(stem(w) for w in concept.written.split())
+    return out
+
+
+@functools.cache
+def _rewrites() -> list[tuple[re.Pattern[str], str]]:
+    return [(re.compile(r.typed, re.IGNORECASE), r.written) for r in shared().search.rewrites]
+
+
+@functools.cache
+def _where_to_go() -> list[re.Pattern[str]]:
+    return [re.compile(p, re.IGNORECASE) for p in shared().search.where_to_go]
+
+
+def asks_where_to_go(question: str) -> bool:
+    """ "Who do I go to?", "what can I do?": a question answered by a procedure, not by a clause's words."""
+    plain = question.replace("’", "'").replace("'", "")
+    return any(p.search(plain) for p in _where_to_go())
+
+
 _EXPECT_WORDS = frozenset({"expect", "expects", "expected", "expectation", "expectations", "entitled"})
 
 TYPED, CORRECTED, CONCEPT = 1.0, 0.85, 0.6
@@ -128,7 +146,8 @@ SIDE = 0.3
 ROLE = 1.0
 OTHER_SYNONYMS = 0.3
 """A group's best match counts in full; its other words (a phrase's rest) count this much more."""
-_SIDES = frozenset({"councillor", "officer", "clerk"})
+PROCEDURE_BOOST = 1.5
+"""For a where-to-go question, the asker's own procedure is lifted this far above the best other match."""
 HEADING_WEIGHT = 0.5
 BIGRAM_BONUS = 1.5
 DIRECTION_BOOST = 3.0
@@ -138,13 +157,16 @@ class Searcher:
     """Search over one council's protocol. Built once per council; a query costs well under a millisecond."""
 
     def __init__(self, protocol: Protocol) -> None:
+        self.protocol = protocol
+        self.vocabulary = for_protocol(protocol)
         self.passages = passages(protocol)
+        self._expansion = _role_expansions(protocol)
         self._text = BM25([stems(p.text) for p in self.passages], others=OTHER_SYNONYMS)
         self._heading = BM25([stems(f"{p.heading} {p.section}") for p in self.passages], others=OTHER_SYNONYMS)
         self._bigrams = [set(_pairs(stems(p.text))) for p in self.passages]
         known = {w for p in self.passages for w in words(f"{p.heading} {p.text}")}
-        known |= set(_CONCEPT_OF)
-        known |= {w for phrases in ROLE_WORDS.values() for phrase in phrases for w in phrase.split()}
+        known |= set(_concepts())
+        known |= {w for phrase in self.vocabulary.phrases for w in phrase.split()}
         self._speller = Speller(w for w in known if w not in STOPWORDS)
 
     def terms(self, question: str) -> list[dict[str, float]]:
@@ -164,25 +186,33 @@ class Searcher:
         for word, fixed in tokens:
             if fixed in STOPWORDS:
                 continue
-            role = _single_role(fixed)
-            if role:
-                weight = SIDE if role in _SIDES else ROLE
-                add(dict.fromkeys([stem(fixed), *_PARTY_OF[role]], weight))
+            meaning = self._single_role(fixed)
+            if meaning and meaning.role:
+                weight = SIDE if self._is_side(meaning) else ROLE
+                add(dict.fromkeys([stem(fixed), *self._expansion[meaning.role]], weight))
                 continue
             add({stem(fixed): TYPED if fixed == word else CORRECTED})
-            if fixed in _CONCEPT_OF:
-                add(dict.fromkeys(_CONCEPT_OF[fixed], CONCEPT))
+            if fixed in _concepts():
+                add(dict.fromkeys(_concepts()[fixed], CONCEPT))
         for size in (3, 2):
             for start in range(len(fixed_words) - size + 1):
-                found = phrase_role(" ".join(fixed_words[start : start + size]))
-                if found and found[1] is None and found[0] not in _SIDES:
-                    add(dict.fromkeys(_PARTY_OF[found[0]], ROLE))
+                meaning = self.vocabulary.phrases.get(key(" ".join(fixed_words[start : start + size])))
+                if meaning and meaning.role and not self._is_side(meaning):
+                    add(dict.fromkeys(self._expansion[meaning.role], ROLE))
         return groups
+
+    def _single_role(self, word: str) -> Meaning | None:
+        meaning = self.vocabulary.phrases.get(plural(word)) if len(word) > 2 else None
+        return meaning if meaning and meaning.party else None
+
+    def _is_side(self, meaning: Meaning) -> bool:
+        """Words naming a whole side (or a job on it) say who, not what."""
+        return meaning.kind in ("side", "job") or meaning.role == self.vocabulary.base_role(meaning.party or "officer")
 
     def tokens(self, question: str) -> list[tuple[str, str]]:
         """(typed, meant) word pairs; unknown words with no likely correction are dropped."""
         out = []
-        for pattern, meaning in _REWRITES:
+        for pattern, meaning in _rewrites():
             question = pattern.sub(meaning, question)
         for word in words(question):
             known = word in self._speller or word in STOPWORDS or word in COMMON
@@ -191,9 +221,15 @@ class Searcher:
                 out.append((word, fixed))
         return out
 
-    def search(self, question: str, limit: int = 3) -> list[Hit]:
+    def search(self, question: str, limit: int = 3, asker: Party | None = None) -> list[Hit]:
+        """The best passages for ``question``; a where-to-go question from ``asker`` leads with their procedure."""
         groups = self.terms(question)
-        if not groups:
+        where = asks_where_to_go(question) and bool(self.protocol.procedures)
+        if where and asker is None:
+            from .concerns.reading import read  # who is asking decides whose procedure answers
+
+            asker = read(question, self.protocol).reporter
+        if not groups and not where:
             return []
         scores = self._text.scores(groups)
         for i, score in self._heading.scores(groups).items():
@@ -202,7 +238,14 @@ class Searcher:
         if typed:
             for i in scores:
                 scores[i] += BIGRAM_BONUS * len(typed & self._bigrams[i])
-        direction = _direction(question)
+        direction = _direction(question, self)
+        if where:
+            top = max(scores.values(), default=1.0)
+            for procedure in self.protocol.procedures:
+                lift = PROCEDURE_BOOST if asker in (None, procedure.raised_by) else PROCEDURE_BOOST / 3
+                for i, passage in enumerate(self.passages):
+                    if passage.ref == procedure.ref:
+                        scores[i] = scores.get(i, 0.0) + top * lift
         if direction:
             for i, passage in enumerate(self.passages):
                 if passage.expect == direction and i in scores:
@@ -215,12 +258,18 @@ def _pairs(terms: list[str]) -> list[tuple[str, str]]:
     return list(itertools.pairwise(terms))
 
 
-def _single_role(word: str) -> str | None:
-    found = phrase_role(word) if len(word) > 2 else None
-    return found[0] if found and found[1] is None else None
+def _role_expansions(protocol: Protocol) -> dict[str, list[str]]:
+    """Each role → the stems this protocol uses for it: its name and its side's names."""
+    out: dict[str, list[str]] = {}
+    for role in protocol.roles:
+        text = role.name
+        names = protocol.parties.get(role.party)
+        text += f" {names.singular} {names.plural}" if names else ""  # a role is also its side
+        out[role.id] = list(dict.fromkeys(s for s in stems(re.sub(r"\([^)]*\)", " ", text)) if s))
+    return out
 
 
-def _direction(question: str) -> tuple[Party, Party] | None:
+def _direction(question: str, searcher: Searcher) -> tuple[Party, Party] | None:
     """(who, from) for questions like "what can officers expect from members" or "…from a cllr as clerk"."""
     tokens = words(question)
     if not _EXPECT_WORDS.intersection(tokens):
@@ -229,8 +278,8 @@ def _direction(question: str) -> tuple[Party, Party] | None:
     source: Party | None = None
     after_from = False
     for token in tokens:
-        role = _single_role(token)
-        party = ROLE_PARTY[role] if role else None
+        meaning = searcher._single_role(token)
+        party = meaning.party if meaning else None
         if token == "from":
             after_from = True
         elif party and after_from and source is None:
@@ -239,9 +288,9 @@ def _direction(question: str) -> tuple[Party, Party] | None:
         elif party and who is None:
             who = party
     if source and who is None:
-        who = "officer" if source == "councillor" else "councillor"
+        who = other(source)
     if who and source is None:
-        source = "officer" if who == "councillor" else "councillor"
+        source = other(who)
     if who is None or source is None or who == source:
         return None
     return who, source

@@ -1,166 +1,321 @@
-"""The words people use for each side and role, mapped to the role ids protocol files use.
+"""The words people use for each side, role and kind of concern, mapped onto one council's protocol.
 
-Llangunnor writes Councillors/Officers/Clerk, Telford and Wrekin writes Members/Employees; people
-type either, abbreviate ("cllr") and misspell. Every word here resolves for every council: a role
-the council's document does not describe falls back to its side (``clerk`` → the officer side).
+Nothing here knows a council: general language (sides, local-government titles, jobs, kinds of
+concern, the search synonyms) comes from ``protocol_data/shared/vocabulary.yaml``, and each council's
+own file adds its role names and titles (``roles[].name``, ``roles[].words``), its names for each side
+(``parties``) and its own kinds of concern (``concerns[].words``). :func:`for_protocol` joins the two
+into a :class:`Vocabulary` once per council.
+
+Matching is on whole words after spelling slips are fixed and each word is stemmed, longest phrase
+first, so "member of staff" is never "member" and "the Town Mayor" is the council's ``town-mayor``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from .model import Party, Protocol
-from .text import Speller, words
+from .text import Speller, stem, words
 
-ROLE_WORDS: dict[str, tuple[str, ...]] = {
-    "councillor": (
-        "councillor",
-        "councillors",
-        "councilor",
-        "councilors",
-        "member",
-        "members",
-        "cllr",
-        "cllrs",
-        "elected member",
-        "elected members",
-        "elected",
-        "politician",
-        "politicians",
-    ),
-    "officer": (
-        "officer",
-        "officers",
-        "employee",
-        "employees",
-        "staff",
-        "worker",
-        "workers",
-        "colleague",
-        "colleagues",
-        "manager",
-        "managers",
-        "council officer",
-        "council officers",
-        "member of staff",
-        "members of staff",
-        "staff member",
-    ),
-    "clerk": ("clerk", "clerks", "community clerk", "town clerk", "parish clerk", "proper officer"),
-    "chair": (
-        "chair",
-        "chairs",
-        "chairman",
-        "chairmen",
-        "chairwoman",
-        "chairperson",
-        "vice-chair",
-        "vice-chairs",
-        "vice chair",
-        "vice chairs",
-        "vicechair",
-        "vice-chairman",
-        "vice-chairmen",
-        "vice chairman",
-        "committee chair",
-        "chairmen and vice-chairmen",
-    ),
-    "cabinet": ("cabinet", "cabinet member", "cabinet members", "portfolio holder", "portfolio holders", "lead member"),
-    "opposition": (
-        "opposition",
-        "opposition member",
-        "opposition members",
-        "opposition councillor",
-        "opposition councillors",
-        "minority group",
-    ),
-    "statutory": (
-        "statutory",
-        "statutory officer",
-        "statutory officers",
-        "statutory chief officer",
-        "statutory chief officers",
-        "head of paid service",
-        "section 151",
-        "s151",
-        "section 151 officer",
-        "chief financial officer",
-        "cfo",
-    ),
-    "head-of-service": ("head of service", "heads of service", "hos", "service head"),
-    "corporate-director": ("corporate director", "corporate directors", "director", "directors"),
-    "chief-executive": ("chief executive", "chief exec", "ceo", "chief executive officer"),
-    "monitoring-officer": ("monitoring officer", "mo"),
-    "head-of-hr": ("head of human resources", "head of hr", "hr", "human resources"),
-}
+PARTIES: tuple[Party, Party] = ("councillor", "officer")
 
-ROLE_PARTY: dict[str, Party] = {
-    "councillor": "councillor",
-    "chair": "councillor",
-    "cabinet": "councillor",
-    "opposition": "councillor",
-    "officer": "officer",
-    "clerk": "officer",
-    "statutory": "officer",
-    "head-of-service": "officer",
-    "corporate-director": "officer",
-    "chief-executive": "officer",
-    "monitoring-officer": "officer",
-    "head-of-hr": "officer",
-}
 
-_PHRASES: dict[str, str] = {phrase: role for role, phrases in ROLE_WORDS.items() for phrase in phrases}
-_SPELLER = Speller(p for p in _PHRASES if " " not in p and len(p) >= 4)
+def other(party: Party) -> Party:
+    return "officer" if party == "councillor" else "councillor"
+
+
+# --- the shared file -----------------------------------------------------------------------------
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Title(_Model):
+    id: str
+    party: Party
+    words: list[str]
+
+
+class Safety(_Model):
+    danger: list[str]
+    self_harm: list[str]
+    not_danger: list[str]
+
+
+class Concept(_Model):
+    typed: str
+    written: str
+
+
+class Said(_Model):
+    """How people say who they are, that someone else is affected, or that they are correcting themselves."""
+
+    councillor: list[str]
+    officer: list[str]
+
+
+class Search(_Model):
+    concepts: list[Concept] = Field(default_factory=list)
+    rewrites: list[Concept] = Field(default_factory=list)
+    where_to_go: list[str] = Field(default_factory=list)
+
+
+class Shared(_Model):
+    """General language, the same for every council."""
+
+    sides: dict[Party, list[str]]
+    titles: list[Title]
+    jobs: dict[Party, list[str]]
+    outside: dict[str, list[str]]
+    concerns: dict[str, list[str]]
+    not_concern: list[str] = Field(default_factory=list)
+    safety: Safety
+    search: Search = Search()
+    self_: Said = Field(alias="self")
+    witness: list[str] = Field(default_factory=list)
+    corrections: list[str] = Field(default_factory=list)
+
+
+def shared_path() -> Path:
+    from .councils import shipped_protocol_dir
+
+    return shipped_protocol_dir() / "shared" / "vocabulary.yaml"
+
+
+@cache
+def shared() -> Shared:
+    from .loading import load_yaml_model
+
+    return load_yaml_model(shared_path(), Shared)[1]
+
+
+# --- phrases --------------------------------------------------------------------------------------
+def plural(word: str) -> str:
+    """A word without its plural ending: lighter than a stemmer, which makes "office" of "officer"."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def key(text: str) -> str:
+    """A role or side as it is matched: lower-case words without plural endings ("Councillors" → "councillor")."""
+    return " ".join(plural(w) for w in words(text.replace("-", " ").replace("/", " ")))
+
+
+def concern_key(text: str) -> str:
+    """A kind of concern's phrase as it is matched: each word stemmed, so "bully" finds "bullied"."""
+    return " ".join(stem(w) for w in words(text.replace("-", " ").replace("/", " ")))
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What a phrase names: a role of this council (or its side's base role) or people outside."""
+
+    role: str | None  # the council's role id
+    party: Party | None  # None: outside both sides (the public)
+    asked: str  # the title or role id the words name, e.g. "head-of-service"
+    kind: str  # "role", "side", "title", "job" or "outside"
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int  # word index
+    end: int
+    meaning: Meaning
+    typed: str
 
 
 @dataclass(frozen=True)
 class Resolved:
     """What a typed word meant: the role asked about, the role this council has for it, and its side."""
 
-    asked: str  # the role id the words name (``clerk``)
-    role: str | None  # the council's role id for it, or for its side when it has none (``officer``)
+    asked: str
+    role: str | None
     party: Party
-    corrected_from: str | None = None  # the typed word when it was a misspelling
+    corrected_from: str | None = None
 
 
-def phrase_role(text: str) -> tuple[str, str | None] | None:
-    """The role id a phrase names, trying the whole phrase, then each word, then spelling slips."""
-    tokens = words(text.replace("-", " ")) if text else []
-    if not tokens:
+@dataclass
+class Vocabulary:
+    """One council's words: phrases → meanings, kinds of concern → phrases, and a speller for slips."""
+
+    protocol: Protocol
+    phrases: dict[str, Meaning] = field(default_factory=dict)
+    concern_phrases: dict[str, list[str]] = field(default_factory=dict)
+    longest: int = 1
+
+    @cached_property
+    def speller(self) -> Speller:
+        known = {w for phrase in self.phrases for w in phrase.split()}
+        known |= {w for phrases in self.concern_phrases.values() for p in phrases for w in p.split()}
+        return Speller(w for w in known if len(w) >= 5)
+
+    def base_role(self, party: Party) -> str | None:
+        """The role that stands for a whole side: the one whose id is the side's, else its first role."""
+        roles = [r.id for r in self.protocol.roles if r.party == party]
+        return party if party in roles else (roles[0] if roles else None)
+
+    def party_of(self, role: str) -> Party | None:
+        found = self.protocol.role_by_id.get(role)
+        return found.party if found else None
+
+    def keys(self, text: str) -> tuple[list[str], list[str]]:
+        """The message as matched: role keys and concern stems, word by word, with slips in longer
+        words corrected to known words ("councellor" → "councillor", "harrased" → "harass")."""
+        roles, concerns = [], []
+        for word in words(text.replace("-", " ").replace("/", " ")):
+            role_key, concern_stem = plural(word), stem(word)
+            if len(word) >= 6 and role_key not in self.speller and concern_stem not in self.speller:
+                fixed = self.speller.correct(role_key)
+                role_key = fixed or role_key
+                fixed = self.speller.correct(concern_stem)
+                concern_stem = fixed or concern_stem
+            roles.append(role_key)
+            concerns.append(concern_stem)
+        return roles, concerns
+
+    def mentions(self, tokens: list[str]) -> list[Mention]:
+        """Every role, side, title, job or outsider named, longest first, never overlapping."""
+        taken = [False] * len(tokens)
+        found: list[Mention] = []
+        for size in range(min(self.longest, len(tokens)), 0, -1):
+            for start in range(len(tokens) - size + 1):
+                if any(taken[start : start + size]):
+                    continue
+                phrase = " ".join(tokens[start : start + size])
+                meaning = self.phrases.get(phrase)
+                if meaning is None:
+                    continue
+                found.append(Mention(start, start + size, meaning, phrase))
+                for i in range(start, start + size):
+                    taken[i] = True
+        return sorted(found, key=lambda m: m.start)
+
+    def resolve(self, text: str) -> Resolved | None:
+        """A typed role word (``roles clerk``, ``expectations cllr``) → this council's role and side."""
+        tokens = [plural(w) for w in words(text.replace("-", " "))]
+        if not tokens:
+            return None
+        joined = " ".join(tokens)
+        for candidate in (joined, joined.replace(" ", "")):
+            meaning = self.phrases.get(candidate)
+            if meaning and meaning.party:
+                return Resolved(meaning.asked, meaning.role, meaning.party)
+        mentions = [m for m in self.mentions(tokens) if m.meaning.party and m.meaning.kind != "job"]
+        if mentions:
+            best = max(mentions, key=lambda m: (m.end - m.start, m.meaning.kind == "role"))
+            assert best.meaning.party is not None
+            return Resolved(best.meaning.asked, best.meaning.role, best.meaning.party)
+        for token in words(text.replace("-", " ")):
+            fixed = self.speller.correct(plural(token)) if len(token) >= 4 else None
+            meaning = self.phrases.get(fixed or "")
+            if meaning and meaning.party:
+                return Resolved(meaning.asked, meaning.role, meaning.party, corrected_from=token)
         return None
-    joined = " ".join(tokens)
-    for candidate in (joined, joined.replace(" ", "-"), joined.replace(" ", "")):
-        if candidate in _PHRASES:
-            return _PHRASES[candidate], None
-    # the longest run of words that names a role wins ("my head of service" → head-of-service)
-    for size in range(len(tokens), 0, -1):
-        for start in range(len(tokens) - size + 1):
-            run = " ".join(tokens[start : start + size])
-            if run in _PHRASES:
-                return _PHRASES[run], None
-    for token in tokens:
-        fixed = _SPELLER.correct(token)
-        if fixed is not None:
-            return _PHRASES[fixed], token
-    return None
+
+    def examples(self) -> list[str]:
+        """Words to suggest when a word is not recognised: this council's own names for its roles."""
+        names = [self.protocol.name_of(p, plural=False).casefold() for p in PARTIES]
+        names += [r.id.replace("-", " ") for r in self.protocol.roles]
+        return list(dict.fromkeys(names))[:8]
 
 
-def resolve(text: str, protocol: Protocol) -> Resolved | None:
-    """Resolve typed words to a role in ``protocol``, falling back to the role's side."""
-    found = phrase_role(text)
-    if found is None:
-        return None
-    asked, typo = found
-    party = ROLE_PARTY[asked]
-    if asked in protocol.role_by_id:
-        role: str | None = asked
-    elif party in protocol.role_by_id:
-        role = party
-    else:
-        role = None
-    return Resolved(asked=asked, role=role, party=party, corrected_from=typo)
+def _name_phrases(name: str) -> list[str]:
+    """A role's name as people would type it: whole, without brackets, and each part of a list."""
+    plain = re.sub(r"\([^)]*\)", " ", name)
+    parts = [name, plain, *re.split(r",|\band\b|\bor\b", plain)]
+    inside = re.findall(r"\(([^)]*)\)", name)
+    for group in inside:
+        parts += group.split(",")
+    out = []
+    for part in parts:
+        part = part.strip()
+        if part:
+            out.append(part)
+            if part.casefold().startswith("the "):
+                out.append(part[4:])
+    return out
 
 
-def party_words() -> list[str]:
-    """Examples to suggest when a word is not recognised."""
-    return ["officer", "councillor", "clerk", "member", "employee", "chair", "cabinet", "opposition"]
+_BUILT: dict[int, tuple[Protocol, Vocabulary]] = {}
+
+
+def for_protocol(protocol: Protocol) -> Vocabulary:
+    """The council's vocabulary, built once per loaded protocol."""
+    built = _BUILT.get(id(protocol))
+    if built is None or built[0] is not protocol:
+        built = (protocol, _build(protocol))
+        _BUILT[id(protocol)] = built
+    return built[1]
+
+
+def _build(protocol: Protocol) -> Vocabulary:
+    vocab = Vocabulary(protocol)
+    common = shared()
+
+    def add(phrase: str, meaning: Meaning, overwrite: bool = False) -> None:
+        k = key(phrase)
+        if not k or (k in vocab.phrases and not overwrite):
+            return
+        vocab.phrases[k] = meaning
+        vocab.longest = max(vocab.longest, len(k.split()))
+
+    # 1. the council's own roles: their ids, names, and the words its file gives them
+    for role in protocol.roles:
+        meaning = Meaning(role.id, role.party, role.id, "role")
+        for phrase in [*role.words, role.id.replace("-", " ")]:
+            add(phrase, meaning, overwrite=True)
+        for phrase in _name_phrases(role.name):
+            add(phrase, meaning)
+    # 2. general titles: to the council role whose name, id or words contain one, else the side's base role
+    for title in common.titles:
+        title_keys = [key(w) for w in title.words]
+        target = _title_role(protocol, title.party, title_keys)
+        if target is not None:
+            meaning = Meaning(target, title.party, target, "title")
+        else:  # a title this council's protocol lacks still says which side the person is on
+            meaning = Meaning(vocab.base_role(title.party), title.party, title.id, "title")
+        for phrase in title.words:
+            add(phrase, meaning)
+    # 3. the two sides, in general words and in this council's own
+    for party in PARTIES:
+        base = Meaning(vocab.base_role(party), party, party, "side")
+        names = protocol.parties.get(party)
+        own = [names.singular, names.plural, *names.words] if names else []
+        for phrase in [*own, *common.sides[party]]:
+            add(phrase, base)
+        for phrase in common.jobs.get(party, []):
+            add(phrase, Meaning(vocab.base_role(party), party, party, "job"))
+    for group, phrases in common.outside.items():
+        for phrase in phrases:
+            add(phrase, Meaning(None, None, group, "outside"), overwrite=True)
+    # 4. kinds of concern: the shared words for the same id, the label's words, and the council's own
+    for concern in protocol.concerns:
+        phrases = [*common.concerns.get(concern.id, []), *concern.words]
+        vocab.concern_phrases[concern.id] = list(dict.fromkeys(k for k in map(concern_key, phrases) if k))
+    return vocab
+
+
+def _title_role(protocol: Protocol, party: Party, title_keys: list[str]) -> str | None:
+    """The council role a general title belongs to: exact name or word first, then a name containing it."""
+    best: tuple[int, int, int, str] | None = None
+    for index, role in enumerate(protocol.roles):
+        if role.party != party:
+            continue
+        own = {key(p) for p in [*role.words, role.id.replace("-", " "), *_name_phrases(role.name)]}
+        for order, title_key in enumerate(title_keys):  # a title's first words are its most telling
+            if title_key in own:
+                rank = 0
+            elif any(f" {title_key} " in f" {phrase} " for phrase in own):
+                rank = 1
+            else:
+                continue
+            candidate = (rank, order, index, role.id)
+            best = candidate if best is None or candidate < best else best
+    return best[3] if best else None

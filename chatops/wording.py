@@ -121,7 +121,8 @@ CHOICE_SECTION = "Section {ref}"
 CONCERN_TITLE = "Raise a concern privately"
 CONCERN_PRIVACY = (
     "This conversation is private. I use what you type only to suggest the right route, then discard it.\n"
-    "I keep only your button answers, for up to {hours} hours; type `forget` at any time to erase them now."
+    "I keep only fixed answers — which side you are on, whom it is about, the kind of concern, what you've tried "
+    "and any manager preference — never your words, for up to {hours} hours; type `forget` to erase them now."
 )
 CONCERN_DESCRIBE = "Answer a few questions with the buttons, or describe the concern in your own words."
 CONCERN_CONTINUE = "Welcome back. Here is where we were:"
@@ -132,8 +133,12 @@ CONCERN_OFFER = (
 CONCERN_MOVED = "I've sent you a private message so we can talk about this there."
 CONCERN_ONLY_PRIVATE = "For your privacy I only talk about concerns in a private message. I've opened one with you."
 
-ASK_REPORTER = "First, are you…"
-REPORTER_LABEL = {"officer": "I'm an {Officer}", "councillor": "I'm a {Councillor}"}
+ASK_REPORTER = "First, which fits?"
+REPORTER_LABEL = {
+    "officer": "{Officer}, about a {Councillor}",
+    "councillor": "{Councillor}, about an {Officer}",
+    "other": "Something else",
+}
 ASK_SUBJECT = "Who is the concern about?"
 ASK_CATEGORY = "What is it about? Choose the closest."
 OTHER_CATEGORY = "Something else"
@@ -143,11 +148,15 @@ ASK_GENDER = "The protocol lets you approach a male or a female manager. Would y
 GENDER_LABEL = {"female": "A female manager", "male": "A male manager", "any": "No preference"}
 NOT_UNDERSTOOD = "Sorry, I didn't follow that."
 
-READING = "I understand: {summary}. If that's wrong, choose Start again."
-SUMMARY_REPORTER = "you're {an} {who}"
+READING = "I understand: {summary}. If that's wrong, just tell me (for example “no, I'm a {Councillor}”)."
+NEW_CONCERN = "That sounds like a new concern, so I've started afresh."
+CORRECTED = "Thanks — I've changed that."
+SUMMARY_REPORTER = "you're {who}"
+SUMMARY_WITNESS = "you're raising it for someone else, who is {who}"
 SUMMARY_SUBJECT = "concerned about {whom}"
 SUMMARY_CATEGORY = "about {what}"
 SUMMARY_TRIED = {
+    "upheld": "a grievance or complaint about it has been upheld",
     "yes": "you've tried to sort it out informally",
     "no": "you haven't tried informally yet",
     "unsure": "you're not sure whether informal steps were tried",
@@ -169,14 +178,43 @@ RECOMMEND_ROUTE_HEADING = {
     "related": "Also referred to by the protocol",
 }
 RECOMMEND_WHO = "Who: {people}"
-RECOMMEND_WHO_ROLE = "Who: {role} (your council has not named anyone for this in chatops)"
+RECOMMEND_WHO_ROLES = "Who: {roles} (your council has not named anyone for this in chatops)"
 NO_PROCEDURE = (
     "{council}'s protocol does not set out a procedure for raising a concern, so I can't point you to one. "
     "The clauses above are what it says applies."
 )
 NO_PROCEDURE_CONTACTS = "People {council} has named in chatops for these matters:"
 NO_PROCEDURE_NO_CONTACTS = "{council} has not named anyone in chatops to contact about these matters."
-RECOMMEND_KEPT = "Your button answers are kept for {hours} hours so you can come back. Type `forget` to erase them now."
+RECOMMEND_KEPT = (
+    "I keep these fixed answers (not your words) for {hours} hours so you can come back. "
+    "Type `forget` to erase them now."
+)
+WITNESS_NOTE = (
+    "As you're raising this for someone else: these are the routes open to them. It is their choice whether to "
+    "use them; you could share this with them, or they can talk to me privately."
+)
+UPHELD_NOTE = "As a grievance or complaint has been upheld, what happens next comes first."
+OUTSIDE_TITLE = "Outside this protocol"
+OUTSIDE = {
+    "same-side": (
+        "This sounds like a concern between two {Councillors} or between two {Officers}. {council}'s protocol "
+        "covers how {Councillors} and {Officers} work with each other, so it doesn't set out a route for this."
+    ),
+    "public": (
+        "This sounds like a concern about someone who is neither a {Councillor} nor an {Officer}, such as a member "
+        "of the public. {council}'s protocol covers only how {Councillors} and {Officers} work with each other, "
+        "so it doesn't set out a route for this."
+    ),
+    "other": (
+        "{council}'s protocol covers only how {Councillors} and {Officers} work with each other, so it doesn't "
+        "set out a route for this."
+    ),
+}
+OUTSIDE_CONTACTS = "People {council} has named in chatops who can advise:"
+OUTSIDE_NO_CONTACTS = (
+    "{council} has not named anyone in chatops for this. Your manager or the council's main office can advise."
+)
+CHOICE_IN_SCOPE = "It's between a {Councillor} and an {Officer}"
 
 CHOICE_CONCERN = "Raise a concern privately"
 CHOICE_HANDOFF = "Ask {name} to get in touch"

@@ -116,10 +116,8 @@ CORE_INTERNALS = {
     "chatops.lookup",
     "chatops.search",
     "chatops.vocabulary",
-    "chatops.triage",
-    "chatops.inference",
+    "chatops.concerns",
     "chatops.loading",
-    "chatops.synonyms",
     "chatops.councils",
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -9,13 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chatops import triage
+from chatops import concerns
+from chatops.concerns import machine
 from chatops.contacts import Contacts, load_contacts
 from chatops.councils import Library
-from chatops.reply import Quote, Reply
+from chatops.reply import Paragraph, Quote, Reply
 from chatops.testing import Chat
 
-from .conftest import DATA
+from .conftest import DATA, ROOT, run_cli
 
 CONTACTS = load_contacts(DATA / "contacts.example.yaml")
 
@@ -32,15 +34,12 @@ async def test_officer_at_telford_and_wrekin_with_buttons() -> None:
     chat = Chat("telford-and-wrekin", contacts=CONTACTS)
     opening = await chat.say("concern")
     assert "private" in text_of(opening) and "`forget`" in text_of(opening)  # the two-line promise
-    assert [c.label for c in opening.choices] == ["I'm an Employee", "I'm a Member"]
-    subject = await chat.choose("Employee")
-    assert [c.label for c in subject.choices][:4] == [
-        "Members",
-        "Chairmen and Vice-Chairmen",
-        "Members of the Cabinet",
-        "Opposition Members",
+    assert [c.label for c in opening.choices] == [
+        "Employee, about a Member",
+        "Member, about an Employee",
+        "Something else",
     ]
-    category = await chat.choose("Members of the Cabinet")
+    category = await chat.choose("Employee")  # whom it is about can't change an employee's route: not asked
     assert "Bullying or undue pressure" in [c.label for c in category.choices]
     assert "Something else" in [c.label for c in category.choices]
     await chat.choose("Bullying")
@@ -70,7 +69,7 @@ async def test_officer_at_telford_and_wrekin_with_buttons() -> None:
 async def test_a_member_is_routed_by_who_the_employee_is(subject: str, expected: str, absent: str) -> None:
     chat = Chat("telford-and-wrekin")
     await chat.say("concern")
-    await chat.choose("I'm a Member")
+    await chat.choose("Member, about")
     await chat.choose(subject)
     await chat.choose("Responsiveness")
     reply = await chat.choose("Yes, I've tried")
@@ -86,23 +85,20 @@ async def test_a_member_is_routed_by_who_the_employee_is(subject: str, expected:
 async def test_llangunnor_has_no_procedure_and_invents_none() -> None:
     chat = Chat("llangunnor")
     await chat.say("concern")
-    await chat.choose("I'm an Officer")
-    await chat.choose("Councillors")
-    await chat.choose("Pressure to change professional advice")
-    reply = await chat.choose("Not yet")
+    await chat.choose("Officer, about")
+    reply = await chat.choose("Pressure to change professional advice")
     text = text_of(reply)
-    assert reply.title == "Your options under the protocol"  # no male/female question: the protocol offers none
+    # no whom, no "tried informally", no male/female question: none of them could change this council's advice
+    assert reply.title == "Your options under the protocol"
     assert "does not set out a procedure" in text
     assert "should not pressurise the officer" in text and "2.4" in quote_refs(reply)
     for borrowed in ("Grievance", "Monitoring Officer", "Head of Service", "Disciplinary"):
         assert borrowed not in text
     assert "has not named anyone" in text
     configured = Chat("llangunnor", contacts=CONTACTS)
-    for step in ("concern", "I'm a Councillor"):
-        await (configured.say(step) if step == "concern" else configured.choose(step))
-    await configured.choose("Community Clerk")
-    await configured.choose("Confidentiality")
-    reply = await configured.choose("Not sure")
+    await configured.say("concern")
+    await configured.choose("Councillor, about")
+    reply = await configured.choose("Confidentiality")
     assert "Cllr Example (Chair of the Council)" in text_of(reply)
     assert "Respect, courtesy, integrity and appropriate confidentiality from Officers;" in text_of(reply)
 
@@ -122,6 +118,7 @@ async def test_free_text_start_confirms_its_reading_and_asks_only_what_is_missin
     ]
     done = await chat.say("no, not yet")
     assert done.title == "Your options under the protocol"
+    assert "Employees can expect from members" in text_of(done)  # the list for the reporter's own side
     again = await chat.choose("Change what it's about")  # a wrong guess is one tap to put right
     assert "What is it about?" in text_of(again)
     changed = await chat.choose("Confidentiality")
@@ -130,13 +127,13 @@ async def test_free_text_start_confirms_its_reading_and_asks_only_what_is_missin
 
 
 async def test_typed_answers_and_unexpected_input() -> None:
-    chat = Chat("llangunnor")
+    chat = Chat("telford-and-wrekin")
     await chat.say("concern")
-    assert "Who is the concern about?" in text_of(await chat.say("I'm the clerk"))
+    assert "Who is the concern about?" in text_of(await chat.say("I'm a councillor"))
     confused = await chat.say("purple elephants")
     assert "didn't follow" in text_of(confused) and "Who is the concern about?" in text_of(confused)
     assert confused.choices  # never a dead end
-    assert "What is it about?" in text_of(await chat.say("the chair"))
+    assert "What is it about?" in text_of(await chat.say("the chief exec"))
 
 
 async def test_danger_comes_first() -> None:
@@ -171,14 +168,14 @@ async def test_forget_erases_at_once_and_the_conversation_survives_restarts(tmp_
     url = f"sqlite:///{tmp_path}/chat.sqlite3"
     chat = Chat("telford-and-wrekin", database_url=url)
     await chat.say("concern")
-    await chat.choose("I'm a Member")
+    await chat.choose("Member, about")
     later = Chat("telford-and-wrekin", database_url=url)  # a new process, the same store
     resumed = await later.say("concern")
     assert "Welcome back" in text_of(resumed) and "Who is the concern about?" in text_of(resumed)
     forgotten = await later.say("forget")
     assert "erased" in text_of(forgotten)
     fresh = await later.say("concern")
-    assert "First, are you" in text_of(fresh)
+    assert "First, which fits?" in text_of(fresh)
     await later.say("forget")
     import sqlite3
 
@@ -194,7 +191,7 @@ async def test_a_concern_started_in_a_channel_moves_to_a_direct_message() -> Non
 
 async def test_questions_in_a_direct_message_are_looked_up_with_a_way_to_raise_a_concern() -> None:
     reply = await Chat("llangunnor").say("can a councillor ask me to campaign?")
-    assert reply.quotes and reply.choices[-1].value == "concern:start"
+    assert reply.quotes and reply.choices[-1].value.startswith("concern:start")
 
 
 async def test_a_slash_question_describing_a_concern_offers_the_private_way_and_others_do_not() -> None:
@@ -204,7 +201,8 @@ async def test_a_slash_question_describing_a_concern_offers_the_private_way_and_
     assert "If this is happening to you" in reply.as_text()
     moved = await chat.choose("Raise a concern privately")
     assert moved.move_to_direct and moved.private
-    assert (await chat.choose("I'm an employee")).choices  # and it goes on in the direct message
+    carried = await chat.choose("Raise a concern privately") if not moved.choices else moved
+    assert "Employee" in text_of(carried) and "First, which fits?" not in text_of(carried)  # what was read is kept
     for question in ("/protocol what should officers expect from members", "/protocol section 4.1"):
         plain = await Chat("telford-and-wrekin").say(question)
         assert "Raise a concern privately" not in [c.label for c in plain.choices], question
@@ -229,8 +227,8 @@ async def test_nothing_typed_is_kept_or_logged(tmp_path: Path, caplog: pytest.Lo
 
 def test_the_state_holds_only_fixed_answers() -> None:
     with pytest.raises(ValueError):
-        triage.TriageState(council="llangunnor", subject="Cllr Jones bullied me")
-    assert set(triage.TriageState.model_fields) == {
+        concerns.State(council="llangunnor", subject="Cllr Jones bullied me")
+    assert set(concerns.State.model_fields) == {
         "council",
         "phase",
         "reporter",
@@ -238,13 +236,15 @@ def test_the_state_holds_only_fixed_answers() -> None:
         "category",
         "informal_tried",
         "gender",
+        "scope",
+        "witness",
         "handoff",
     }
 
 
 _library = Library()
-_contexts = {c: triage.Context(_library.protocol(c), CONTACTS) for c in _library.ids}
-_contexts_bare = {c: triage.Context(_library.protocol(c), Contacts({})) for c in _library.ids}
+_contexts = {c: concerns.Context(_library.protocol(c), CONTACTS) for c in _library.ids}
+_contexts_bare = {c: concerns.Context(_library.protocol(c), Contacts({})) for c in _library.ids}
 
 _inputs = st.one_of(
     st.integers(min_value=0, max_value=12),  # press the n-th choice of the last reply
@@ -280,31 +280,227 @@ def test_any_sequence_of_inputs_gets_a_question_or_a_recommendation(
     council: str, contacts: bool, inputs: list[int | str]
 ) -> None:
     ctx = (_contexts if contacts else _contexts_bare)[council]
-    state: triage.TriageState | None = None
+    state: concerns.State | None = None
     reply: Reply | None = None
     for item in inputs:
         if isinstance(item, int):
             if reply is None or not reply.choices:
                 continue
             item = reply.choices[item % len(reply.choices)].value
-        result = triage.step(state, item, ctx)
+        result = concerns.step(state, item, ctx)
         state, reply = result.state, result.reply
         assert reply.council == council and reply.blocks
         assert reply.choices, "never a dead end"
         if state is not None:
-            assert state.phase in ("asking", "done", "confirm")
+            assert state.phase in ("asking", "done", "confirm", "outside")
             if state.phase == "asking":
-                assert triage.next_question(state, ctx) is not None
+                assert machine.next_question(state, ctx) is not None
             if state.phase == "done":
                 assert reply.title in ("Your options under the protocol", "Message sent")
+        assert result.handoff is None or str(item).casefold() in machine.SEND_WORDS  # only a confirmation sends
         if result.handoff is not None:
             assert "member/officer relations matter" in result.handoff.message
         assert all(isinstance(b, Quote) or b.text for b in reply.blocks)
 
 
-def test_free_text_routes_at_least_nine_in_ten_concerns(library: Library) -> None:
-    from benchmarks.triage_quality import evaluate
+def test_free_text_reading_meets_its_targets_on_the_tuning_corpus() -> None:
+    """The benchmark's tuning part, as a floor under regressions (the held-out figures are in the note)."""
+    from benchmarks.concern_reading import TUNING, evaluate
 
-    result = evaluate(library)
-    assert int(str(result["cases"])) >= 30
-    assert int(str(result["routed"])) / int(str(result["cases"])) >= 0.9, result["misses"]
+    result = evaluate(TUNING)
+    assert result.cases >= 400
+    assert result.safety_recall == 1.0, result.misses["danger"]
+    assert result.false_alarm_rate <= 0.02, result.misses["false alarm"]
+    assert result.reporter_rate >= 0.85 and result.route_rate >= 0.80
+
+
+# --- reading people's own words (issue: who is who, danger first, any council) --------------------
+@pytest.mark.parametrize(
+    ("text", "reporter", "subject", "procedure"),
+    [
+        ("I'm a Head of Service and Councillor Smith keeps emailing my team", "officer", "councillor", "4.1"),
+        ("I chair the planning committee and an officer was rude to me", "councillor", "officer", "4.2"),
+        ("Clerk here. Cllr Evans wants me to change my advice", "officer", "councillor", "4.1"),
+        ("I'm just a member of staff and a councillor keeps shouting at me", "officer", "councillor", "4.1"),
+        ("as a ward councillor I can't get a reply from the chief exec", "councillor", "chief-executive", "4.2"),
+        ("I was elected in May and the Head of Service ignores my emails", "councillor", "head-of-service", "4.2"),
+        ("PA in the Chief Executive's office. A cabinet member keeps belittling me", "officer", "cabinet", "4.1"),
+    ],
+)
+def test_who_is_who_from_the_sentence(text: str, reporter: str, subject: str, procedure: str) -> None:
+    found = json.loads(run_cli("triage", text, "--council", "telford-and-wrekin", "--json").stdout)
+    assert (found["reporter"], found["subject"], found["procedure"]) == (reporter, subject, procedure)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have been self harming",
+        "I've thought about ending it all",
+        "i dont want to be here anymore",
+        "a councillor pushed me against the wall",
+        "I feel unsafe, a councillor is outside my house",
+        "a councillor exposed himself to me",
+        "Cllr X has been sexually harassing me",
+        "cllr grabbed my arm in the car park and said he knows where i live",
+        "everyone would be better off without me",
+        "might do something stupid to myself tbh",
+    ],
+)
+async def test_danger_is_read_the_way_people_say_it_everywhere_they_type(text: str) -> None:
+    dm = await Chat("telford-and-wrekin").say(text)
+    slash = await Chat("telford-and-wrekin").say(f"/protocol {text}")
+    for reply in (dm, slash):
+        first = next(b for b in reply.blocks if isinstance(b, Paragraph))
+        assert "call 999" in first.text, reply.as_text()
+    assert "conciliation" not in text_of(dm).split("call 999")[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this deadline is killing me, a councillor wants the report by friday",
+        "Cllr Jones shot down my proposal in committee",
+        "the chair attacked my report in front of everyone",
+        "I could murder a coffee after that meeting with the clerk",
+    ],
+)
+async def test_workplace_idioms_are_not_danger(text: str) -> None:
+    reply = await Chat("telford-and-wrekin").say(text)
+    assert "999" not in text_of(reply)
+
+
+async def test_danger_typed_as_an_answer_still_comes_first() -> None:
+    chat = Chat("telford-and-wrekin")
+    await chat.say("concern")
+    await chat.choose("Employee, about")
+    reply = await chat.say("he hit me")
+    assert "call 999" in text_of(reply).split("\n\n")[1]
+
+
+async def test_typed_corrections_change_the_reading_and_a_new_description_starts_afresh() -> None:
+    chat = Chat("telford-and-wrekin")
+    first = await chat.say("a councillor keeps shouting at me in meetings")
+    assert "you're an Employee" in text_of(first)
+    corrected = await chat.say("no, I'm a member and it's an officer who shouts at me")
+    assert "you're a Member" in text_of(corrected) and "didn't follow" not in text_of(corrected)
+    done = await chat.choose("Yes, I've tried")
+    if done.title != "Your options under the protocol":
+        done = await chat.choose("No preference")
+    assert "Disciplinary Procedure" in text_of(done)
+    again = await chat.say("also the chief executive leaked my casework to the press")
+    text = text_of(again)
+    assert "started afresh" in text and "didn't follow" not in text
+    assert "Chief Executive" in text
+
+
+async def test_out_of_scope_is_said_plainly_with_no_borrowed_procedure() -> None:
+    for text in ("a member of the public is abusing me on the phone", "a fellow councillor keeps undermining me"):
+        reply = await Chat("telford-and-wrekin", contacts=CONTACTS).say(text)
+        body = text_of(reply)
+        assert reply.title == "Outside this protocol", body
+        assert "Grievance Procedure" not in body and "Disciplinary" not in body
+        assert "Pat Example" in body  # the council's configured contacts
+
+
+async def test_a_witness_is_told_the_route_the_colleague_can_take() -> None:
+    chat = Chat("telford-and-wrekin")
+    reply = await chat.say("my colleague is being picked on by a councillor, she hasn't told anyone")
+    assert "for someone else" in text_of(reply)
+    while reply.title != "Your options under the protocol":
+        reply = await chat.choose(1)
+    assert "routes open to them" in text_of(reply) and "Grievance Procedure" in text_of(reply)
+
+
+async def test_an_upheld_grievance_leads_with_what_happens_next() -> None:
+    chat = Chat("telford-and-wrekin")
+    reply = await chat.say("I'm an employee, my grievance about a cabinet member's bullying was upheld. What now?")
+    reply = await chat.choose("Raise a concern privately")  # a question is looked up first; the button carries on
+    while reply.title != "Your options under the protocol":
+        reply = await chat.choose("No preference")
+    text = text_of(reply)
+    assert text.index("What happens next") < text.index("Formal route") < text.index("Informal route")
+
+
+async def test_who_do_i_go_to_answers_with_the_askers_own_procedure() -> None:
+    employee = await Chat("telford-and-wrekin").say("/protocol a member is bullying me, who do I go to?")
+    assert employee.quotes[0].ref == "4.1"
+    member = await Chat("telford-and-wrekin").say("/protocol I'm a councillor, who do I complain to about an officer?")
+    assert member.quotes[0].ref == "4.2"
+
+
+async def test_a_forged_hand_off_is_not_honoured() -> None:
+    chat = Chat("telford-and-wrekin", contacts=CONTACTS)
+    reply = await chat.say(
+        "I'm an employee and a member keeps pressuring me to change my report. I haven't told anyone."
+    )
+    reply = await chat.choose("No preference")
+    offered = {c.value for c in reply.choices}
+    assert "concern:handoff=head-of-hr.0" not in offered  # an employee's route never names the Head of HR
+    forged = await chat.say("concern:handoff=head-of-hr.0")
+    assert forged.title != "Check before I send"
+    await chat.say("concern:send")
+    assert chat.sent == []
+
+
+TEST_COUNCILS = ROOT / "tests" / "data" / "councils"
+
+
+@pytest.mark.parametrize(
+    ("council", "text", "reporter", "subject", "category", "contact"),
+    [
+        (
+            "brackenford",
+            "I'm the RFO and the Town Mayor keeps posting about me on Facebook",
+            "officer",
+            "town-mayor",
+            "social-media",
+            "deputy-mayor",
+        ),
+        (
+            "brackenford",
+            "Deputy Town Clerk here. A group leader keeps lobbying me over the Red Lion planning application",
+            "officer",
+            "group-leader",
+            "lobbying",
+            "town-clerk",
+        ),
+        (
+            "northmoor",
+            "As Leader of the Council I find the managing director has ignored my emails for weeks",
+            "councillor",
+            "managing-director",
+            None,
+            "leader",
+        ),
+        (
+            "northmoor",
+            "I'm a service manager. An executive member made a racist remark about my team",
+            "officer",
+            "executive-member",
+            "equality",
+            "service-manager",
+        ),
+    ],
+)
+def test_a_council_with_its_own_titles_and_concerns_is_understood_from_its_file(
+    council: str, text: str, reporter: str, subject: str, category: str | None, contact: str
+) -> None:
+    env = {"CHATOPS_PROTOCOL_DIR": str(TEST_COUNCILS)}
+    found = json.loads(run_cli("triage", text, "--council", council, "--json", env=env).stdout)
+    assert (found["reporter"], found["subject"]) == (reporter, subject)
+    if category:
+        assert found["category"] == category
+    contacts = [s["contact"] for kind in ("informal", "formal") for s in found["route"][kind]]
+    assert contact in contacts
+    assert "gender" not in found["needs"]  # no male/female manager where the procedure offers none
+    assert "male manager" not in found["reply"]["text"]
+
+
+def test_roles_of_another_council_are_understood_from_its_own_buttons() -> None:
+    env = {"CHATOPS_PROTOCOL_DIR": str(TEST_COUNCILS)}
+    listing = json.loads(run_cli("command", "roles", "--council", "brackenford", "--json", env=env).stdout)
+    for choice in listing["choices"]:
+        args = choice["value"].removeprefix("/protocol ")
+        answer = json.loads(run_cli("command", args, "--council", "brackenford", "--json", env=env).stdout)
+        assert "don't recognise" not in json.dumps(answer), args

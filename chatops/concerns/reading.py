@@ -1,0 +1,387 @@
+"""Reading a concern described in someone's own words: who they are, whom it is about, what kind
+of concern, whether it is outside the protocol, whether they speak for someone else, what they have
+tried, and whether anyone may be in danger.
+
+Every word list comes from the vocabulary (the shared file plus the council's own); this module
+holds only the grammar of how people say things ("X here", "I'm just a …", "as …"). Nothing returned
+holds any of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Literal
+
+from ..model import Party, Protocol
+from ..text import clean, words
+from ..vocabulary import Mention, Vocabulary, for_protocol, other, shared
+from .safety import Alarm, assess, plain
+
+Gender = Literal["male", "female", "any"]
+Tried = Literal["yes", "no", "unsure", "upheld"]
+Scope = Literal["in", "same-side", "public", "other"]
+
+MODIFIERS = frozenset(
+    "a an the just only simply actually currently now one of new newly senior junior lowly humble ordinary mere "
+    "long serving temporary part full time acting interim fairly relatively very really also still first "
+    "council councils local ward humble mere basic".split()
+)
+"""Words that may stand between "I'm" and a title ("I'm just a lowly …")."""
+SELF_CUES = (
+    ("i", "am"),
+    ("as",),
+    ("work", "as"),
+    ("job", "as"),
+    ("role", "as"),
+    ("capacity", "as"),
+    ("employed", "as"),
+    ("elected", "as"),
+    ("me", "being"),
+    ("i", "was"),
+    ("i", "have", "been"),
+)
+BETWEEN_STOP = frozenset(
+    "i he she they you we it and but because so that who when was is has have had not to were are been did "
+    "do does will would can could should said told asked".split()
+)
+"""Words that end the gap between "I'm" and a title: past them, the title is not the person's own."""
+PRONOUNS = frozenset("i me my he she him her his they them their you we us it".split())
+SAME_SIDE = frozenset({"fellow", "another", "other"})
+NEGATIONS = frozenset({"not", "no", "never", "nor", "neither", "isnt", "wasnt", "arent"})
+ABOUT_CUES = frozenset({"about", "regarding", "concerning", "re", "against"})
+FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "am"})
+
+TRIED_NO = re.compile(
+    r"\b(?:not yet|havent|have not|didnt|did not|never|too scared to|afraid to|not tried|not raised|not spoken|"
+    r"no one|nobody)\b[^.!?]{0,40}\b(?:tried|raise|raised|spoke|spoken|talk|talked|told|said|mention|mentioned|"
+    r"anyone|anything|informal|informally|sort|resolve|done)"
+)
+TRIED_YES = re.compile(
+    r"\b(?:already|ive|i have|weve|we have|tried to|i tried|i raised|i spoke|i talked|i told|i mentioned|"
+    r"raised it|spoke to|talked to|told my|mentioned it|asked them to stop|asked him to stop|asked her to stop)\b"
+    r"[^.!?]{0,60}\b(?:tried|spoke|spoken|talked|raised|told|mentioned|manager|informally|sort|resolve|stop|chat)"
+)
+UPHELD = re.compile(
+    r"\b(?:grievance|complaint|appeal)\b[^.!?]{0,60}\bupheld\b|\bupheld (?:my|the|our) (?:grievance|complaint)"
+)
+GENDER = (
+    (re.compile(r"\b(?:female|woman|women|lady|a she)\b"), "female"),
+    (re.compile(r"\b(?:male|man|men|gentleman|a he)\b"), "male"),
+)
+GENDER_CONTEXT = re.compile(r"\b(?:prefer|rather|want|like|speak|talk|manager|someone|to a|with a)\b")
+NO_PREFERENCE = re.compile(r"\b(?:no preference|dont mind|do not mind|either is fine|doesnt matter|either)\b")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What could be read from a message; None where it could not."""
+
+    reporter: Party | None = None  # the side of the person affected (a witness speaks for them)
+    subject: str | None = None  # a role id of this council's protocol
+    category: str | None = None
+    gender: Gender | None = None
+    informal_tried: Tried | None = None
+    scope: Scope = "in"
+    witness: bool = False
+    alarm: Alarm = field(default_factory=Alarm)
+    said_who: bool = False  # the person said which side they are on (not just inferred)
+    found: tuple[str, ...] = field(default=())
+
+    @property
+    def danger(self) -> bool:
+        return self.alarm.danger
+
+    @property
+    def self_harm(self) -> bool:
+        return self.alarm.self_harm
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.found) or bool(self.alarm) or self.scope != "in"
+
+
+@cache
+def _said_patterns() -> tuple[tuple[tuple[Party, re.Pattern[str]], ...], tuple[re.Pattern[str], ...]]:
+    said = shared().self_
+    parties: tuple[Party, Party] = ("councillor", "officer")
+    selves = tuple((party, re.compile(p)) for party in parties for p in getattr(said, party))
+    return selves, tuple(re.compile(p) for p in shared().witness)
+
+
+def read(text: str, protocol: Protocol) -> Reading:
+    vocab = for_protocol(protocol)
+    cleaned = clean(text)[0]
+    said = plain(cleaned)
+    alarm = assess(cleaned)
+    raw, tokens, concern_tokens, signed, starts = _tokens(cleaned, vocab)
+    mentions = [m for m in vocab.mentions(tokens) if not _negated(raw, m)]
+    mentions = _after_correction(raw, mentions)
+
+    selves, witnesses = _said_patterns()
+    own: Mention | None = next((m for m in mentions if _self_cue(raw, m, starts) or m.start in signed), None)
+    head = next((m for m in mentions if own and m.start == own.end and m.start not in starts and m.meaning.party), None)
+    own = head or own  # "I'm the Mayor's secretary": the last title is the person's own
+    reporter: Party | None = own.meaning.party if own else None
+    if reporter is None:
+        fellow = next((m for m in mentions if m.meaning.party and _fellow(raw, m)), None)
+        reporter = fellow.meaning.party if fellow else None
+    said_who = reporter is not None
+    if reporter is None:
+        sides = {party for party, pattern in selves if pattern.search(said)}
+        if len(sides) == 1:
+            reporter, said_who = sides.pop(), True
+
+    others = [m for m in mentions if m is not own]
+    people = [m for m in others if m.meaning.party is not None]
+    public = [m for m in others if m.meaning.party is None]
+    witness = any(p.search(said) for p in witnesses) or _saw_it_happen(raw, people, reporter)
+
+    subject_mention: Mention | None = None
+    scope: Scope = "in"
+    affected: Party | None = None
+    if witness:
+        affected = _affected(raw, people, reporter)
+    if reporter is not None or affected is not None:
+        side = affected or reporter
+        assert side is not None
+        across = [m for m in people if m.meaning.party == other(side)]
+        if affected and reporter and affected != reporter:
+            across = [m for m in people if m.meaning.party == other(affected)]
+        subject_mention = _most_specific(across, vocab)
+        if subject_mention is None and public:
+            scope = "public"
+        elif subject_mention is None and [m for m in people if m.meaning.party == side and not _possessive(raw, m)]:
+            scope = "same-side"
+        reporter = side
+    elif people:
+        actor = _actor(raw, people)
+        subject_mention = actor or _most_specific(people, vocab)
+        sides = sides_of(people)
+        if subject_mention and FIRST_PERSON & set(raw) and (actor or len(sides) == 1):
+            reporter = other(subject_mention.meaning.party or "officer")
+            across = [m for m in people if m.meaning.party == subject_mention.meaning.party]
+            subject_mention = _most_specific(across, vocab)
+    elif public:
+        scope = "public"
+    if reporter is None and subject_mention and subject_mention.meaning.party and len(sides_of(people)) == 1:
+        reporter = other(subject_mention.meaning.party)  # only one side named, and something it did
+
+    subject = _council_subject(subject_mention, protocol, reporter) if subject_mention else None
+    category = _category(concern_tokens, vocab, reporter)
+    tried: Tried | None = (
+        "upheld"
+        if UPHELD.search(said)
+        else "no"
+        if TRIED_NO.search(said)
+        else "yes"
+        if TRIED_YES.search(said)
+        else None
+    )
+    gender = _gender(said)
+    found = tuple(
+        name
+        for name, value in (
+            ("reporter", reporter),
+            ("subject", subject),
+            ("category", category),
+            ("informal_tried", tried),
+            ("gender", gender),
+        )
+        if value is not None
+    )
+    return Reading(
+        reporter, subject, category, gender, tried, scope, witness and affected is not None, alarm, said_who, found
+    )
+
+
+def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list[str], set[int], set[int]]:
+    """The message's words and stems, and where a short fragment opens with the writer's own title
+    ("Clerk.", "Head of Service, Housing.", "Ward councillor, Pensarn.")."""
+    raw: list[str] = []
+    stems: list[str] = []
+    concern_stems: list[str] = []
+    signed: set[int] = set()
+    starts: set[int] = set()
+    for fragment in re.split(r"[.!?;:\n]+|\s[-–—]\s|[()]", cleaned):
+        fragment_raw = words(fragment.replace("-", " ").replace("/", " "))
+        fragment_stems, fragment_concerns = vocab.keys(fragment)
+        if len(fragment_raw) != len(fragment_stems) or not fragment_raw:
+            continue
+        start = len(raw)
+        starts.add(start)
+        raw += fragment_raw
+        stems += fragment_stems
+        concern_stems += fragment_concerns
+        first = vocab.mentions(fragment_stems)[:1]
+        if not first or first[0].start > 2:
+            continue
+        rest = fragment_raw[first[0].end :]
+        named = rest[:1] and "," not in fragment and _capitalised(fragment, rest[0])
+        if (
+            (
+                (len(fragment_raw) <= 7 and (first[0].start == 0 or fragment_raw[0] in {"the", "a", "an"}))
+                or len(fragment_raw) <= 4
+            )
+            and not PRONOUNS & set(fragment_raw)
+            and not any(w.endswith("ed") or w in BETWEEN_STOP for w in rest)
+            and not (named and rest[0] not in {"here"})
+        ):
+            signed.add(start + first[0].start)
+    return raw, stems, concern_stems, signed, starts
+
+
+def _capitalised(fragment: str, word: str) -> bool:
+    """A name after a title ("Cllr Jones") says who is meant, not who is writing."""
+    return re.search(rf"\b{re.escape(word.capitalize())}\b", fragment) is not None and word not in {"here"}
+
+
+def sides_of(people: list[Mention]) -> set[Party]:
+    return {party for m in people if (party := m.meaning.party) is not None}
+
+
+def _fellow(raw: list[str], mention: Mention) -> bool:
+    """ "a fellow councillor", "another member", "one of our officers": the writer is on that side."""
+    before = raw[max(0, mention.start - 3) : mention.start]
+    return bool(SAME_SIDE & set(before[-2:])) or before in (["one", "of", "our"], ["one", "of", "my"])
+
+
+def _before(raw: list[str], mention: Mention, n: int) -> set[str]:
+    return set(raw[max(0, mention.start - n) : mention.start])
+
+
+def _actor(raw: list[str], people: list[Mention]) -> Mention | None:
+    """The first person named who does something to the writer ("Cllr Evans shouted at me")."""
+    for mention in people:
+        after = raw[mention.end : mention.end + 8]
+        if {"me", "my", "mine", "i"} & set(after) and not {"i", "my"} & _before(raw, mention, 1):
+            return mention
+    return None
+
+
+def _saw_it_happen(raw: list[str], people: list[Mention], reporter: Party | None) -> bool:
+    """A writer who names someone on their own side doing something to someone on the other, and is not
+    the one it was done to, is a witness ("I sit on Planning. Cllr Brennan belittled the case officer")."""
+    if reporter is None or "me" in raw:
+        return False
+    parties = {m.meaning.party for m in people if "my" not in _before(raw, m, 1)}
+    return parties == {"councillor", "officer"}
+
+
+def _negated(raw: list[str], mention: Mention) -> bool:
+    """ "not a councillor", "no, not the clerk": a role named only to be denied."""
+    before = raw[max(0, mention.start - 2) : mention.start]
+    return bool(NEGATIONS & set(before)) and not {"am", "i"} & set(before)
+
+
+def _after_correction(raw: list[str], mentions: list[Mention]) -> list[Mention]:
+    """ "sorry I mean the deputy clerk not the clerk": what follows "I mean" replaces what came before."""
+    for i in range(len(raw) - 1, 0, -1):
+        if (raw[i - 1], raw[i]) in (("i", "mean"), ("i", "meant"), ("meant", "to")):
+            later = [m for m in mentions if m.start > i]
+            if later:
+                kinds = {m.meaning.party for m in later}
+                return [m for m in mentions if m.start > i or m.meaning.party not in kinds]
+    return mentions
+
+
+def _self_cue(raw: list[str], mention: Mention, starts: set[int]) -> bool:
+    """Whether the person names themselves: "I'm (just) a …", "as …", "… here", "I work as …"."""
+    if mention.meaning.party is None:
+        return False
+    for gap in range(0, 4):
+        start = mention.start - gap
+        if start < 0 or any(w in BETWEEN_STOP for w in raw[start : mention.start]):
+            break
+        if any(i in starts for i in range(start + 1, mention.start + 1)):
+            break
+        while start > 0 and raw[start - 1] in MODIFIERS:
+            start -= 1
+        for cue in SELF_CUES:
+            if tuple(raw[max(0, start - len(cue)) : start]) == cue:
+                if cue == ("as",) and start >= 2 and raw[start - 2] in {"such", "same", "just", "so", "well"}:
+                    return False
+                return gap == 0 or cue != ("as",)
+    rest = raw[mention.end : mention.end + 3]
+    return "here" in rest[:2] and (mention.start <= 1 or raw[mention.start - 1] in {"hi", "hello", "hiya", "morning"})
+
+
+def _possessive(raw: list[str], mention: Mention) -> bool:
+    return mention.start > 0 and raw[mention.start - 1] in {"my", "our"}
+
+
+def _affected(raw: list[str], people: list[Mention], writer: Party | None) -> Party:
+    """The side of the person a witness speaks for. Someone on the writer's own side who did it to
+    someone on the other makes the other side the one affected; otherwise it is the writer's colleague."""
+    if writer is None:
+        sides = sides_of(people)
+        return other(sides.pop()) if len(sides) == 1 else "officer"
+    same = [m for m in people if m.meaning.party == writer]
+    across = [m for m in people if m.meaning.party not in (writer, None)]
+    victims = [m for m in same if _before(raw, m, 1) & {"my", "our", "fellow"} or _fellow(raw, m)]
+    return other(writer) if same and across and not victims else writer
+
+
+def _most_specific(mentions: list[Mention], vocab: Vocabulary) -> Mention | None:
+    """A named role ("the Town Mayor") over a whole side ("a councillor"); the first named among equals."""
+    if not mentions:
+        return None
+
+    def rank(m: Mention) -> tuple[int, int]:
+        party = m.meaning.party or "officer"
+        general = m.meaning.kind in ("side", "job") or m.meaning.role == vocab.base_role(party)
+        return (1 if general else 0, m.start)
+
+    return min(mentions, key=rank)
+
+
+def _council_subject(mention: Mention, protocol: Protocol, reporter: Party | None) -> str | None:
+    """The role id this council's procedure uses for the person named (its side's base role if it has none)."""
+    role = mention.meaning.role
+    party = mention.meaning.party
+    if reporter is not None:
+        allowed = subject_roles(protocol, reporter)
+        if role in allowed:
+            return role
+        same_side = [r for r in allowed if protocol.role_by_id[r].party == party] if party else []
+        base = for_protocol(protocol).base_role(party) if party else None
+        return base if base in same_side else (same_side[0] if same_side else None)
+    return role
+
+
+def subject_roles(protocol: Protocol, reporter: Party) -> list[str]:
+    """Whom a concern from ``reporter`` can be about: the procedure's list, else the other side's roles."""
+    listed: list[str] = []
+    for procedure in protocol.procedures:
+        if procedure.raised_by == reporter:
+            listed += [r for r in procedure.about if r not in listed]
+    return listed or [r.id for r in protocol.roles if r.party != reporter]
+
+
+def _category(tokens: list[str], vocab: Vocabulary, reporter: Party | None) -> str | None:
+    offered = [c.id for c in vocab.protocol.concerns if c.cites_for(reporter)]
+    text = f" {' '.join(tokens)} "
+    best: tuple[int, int, str] | None = None
+    for index, concern in enumerate(offered):
+        score = sum(len(p.split()) + 1 for p in vocab.concern_phrases.get(concern, []) if f" {p} " in text)
+        if score and (best is None or (-score, index) < (best[0], best[1])):
+            best = (-score, index, concern)
+    return best[2] if best else None
+
+
+def _gender(said: str) -> Gender | None:
+    for pattern, gender in GENDER:
+        for match in pattern.finditer(said):
+            window = said[max(0, match.start() - 40) : match.end() + 20]
+            if GENDER_CONTEXT.search(window):
+                return gender  # type: ignore[return-value]
+    if NO_PREFERENCE.search(said) and GENDER_CONTEXT.search(said):
+        return "any"
+    return None
+
+
+def is_correction(text: str) -> bool:
+    """Whether a message starts by correcting what was read ("no, I'm the employee", "actually …")."""
+    said = " ".join(words(clean(text)[0]))
+    return any(said == c or said.startswith(c + " ") for c in shared().corrections)
