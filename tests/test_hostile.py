@@ -692,3 +692,17 @@ def test_a_clause_longer_than_a_section_is_split_within_slacks_limit() -> None:
     )
     sections = [b for m in messages(reply) for b in m["blocks"] if b["type"] == "section"]
     assert len(sections) > 2 and all(len(b["text"]["text"]) <= MAX_SECTION for b in sections)
+
+
+@on_the_server
+async def test_a_failed_post_of_ours_is_not_followed_by_an_apology_in_that_chat(served: Served) -> None:
+    """A proactive post (a hand-off, an announcement) that Teams refuses goes back to its sender,
+    which retries or gives up; it is not answered with "something went wrong" in that chat."""
+    teams, fake = served.teams, served.teams.fake
+    await teams.say("about", user="29:contact")  # the app is installed in the contact's personal chat
+    before = len(fake.sent)
+    fake.failures.append(503)
+    with pytest.raises(Exception, match="try later"):  # what the fake Bot Connector says
+        await teams.endpoint.teams.send_personal("29:contact", "Sam would like to talk")
+    await asyncio.sleep(0.1)
+    assert fake.sent[before:] == []
