@@ -25,6 +25,7 @@ from .loading import load_protocol
 from .model import Protocol
 from .reply import Reply
 from .settings import Settings
+from .vocabulary import unreachable
 
 EXIT_PROBLEMS, EXIT_USAGE = 1, 2
 
@@ -414,6 +415,8 @@ def _validate(args: argparse.Namespace, library: Library, settings: Settings) ->
             problems += exc.problems
             continue
         print(f"ok {path}: {protocol.council}, {len(protocol.clauses)} clauses")
+        for warning in unreachable(protocol):
+            print(f"{path}: warning: {warning}")
     for problem in problems:
         print(problem)
     return EXIT_PROBLEMS if problems else 0

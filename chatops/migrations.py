@@ -26,7 +26,7 @@ triage_state = Table(
     metadata,
     Column("user_key", String(64), primary_key=True),  # sha256 of platform:user, never the id
     Column("council", String(60), nullable=False),
-    Column("state", Text, nullable=False),  # JSON of button answers only
+    Column("state", Text, nullable=False),  # JSON of fixed answers only (choices, never words)
     Column("expires_at", Float, nullable=False, index=True),
 )
 

@@ -319,3 +319,23 @@ def _title_role(protocol: Protocol, party: Party, title_keys: list[str]) -> str 
             candidate = (rank, order, index, role.id)
             best = candidate if best is None or candidate < best else best
     return best[3] if best else None
+
+
+def unreachable(protocol: Protocol) -> list[str]:
+    """Roles and kinds of concern nobody could type: what ``chatops validate`` warns about."""
+    vocab = for_protocol(protocol)
+    warnings = []
+    for i, role in enumerate(protocol.roles):
+        found = vocab.resolve(role.name)
+        if found is None or found.role != role.id:
+            other_role = f"'{found.role}'" if found and found.role else "nothing"
+            warnings.append(
+                f"roles[{i}] {role.id}: typing its name '{role.name}' finds {other_role}; add words: people would type"
+            )
+    for i, concern in enumerate(protocol.concerns):
+        if not vocab.concern_phrases.get(concern.id):
+            warnings.append(
+                f"concerns[{i}] {concern.id}: no words describe it, so it is never read from what people type; "
+                "add words: (e.g. the phrases people use for it)"
+            )
+    return warnings

@@ -504,3 +504,18 @@ def test_roles_of_another_council_are_understood_from_its_own_buttons() -> None:
         args = choice["value"].removeprefix("/protocol ")
         answer = json.loads(run_cli("command", args, "--council", "brackenford", "--json", env=env).stdout)
         assert "don't recognise" not in json.dumps(answer), args
+
+
+def test_validate_warns_about_a_role_or_concern_nobody_could_type(tmp_path: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load((TEST_COUNCILS / "brackenford.yaml").read_text(encoding="utf-8"))
+    data["roles"].append({"id": "clerk-two", "name": "Town Clerk", "party": "officer", "refs": ["2.1"]})
+    cite = data["concerns"][0]["cites"][0]
+    data["concerns"].append({"id": "parking-permits", "label": "Parking permits", "cites": [cite]})
+    path = tmp_path / "newtown.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = run_cli("validate", str(path))
+    assert result.returncode == 0, result.stdout  # warnings, not errors
+    assert "clerk-two: typing its name 'Town Clerk' finds 'town-clerk'" in result.stdout
+    assert "parking-permits: no words describe it" in result.stdout

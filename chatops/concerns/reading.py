@@ -303,8 +303,10 @@ def _self_cue(raw: list[str], mention: Mention, starts: set[int]) -> bool:
                 if cue == ("as",) and start >= 2 and raw[start - 2] in {"such", "same", "just", "so", "well"}:
                     return False
                 return gap == 0 or cue != ("as",)
-    rest = raw[mention.end : mention.end + 3]
-    return "here" in rest[:2] and (mention.start <= 1 or raw[mention.start - 1] in {"hi", "hello", "hiya", "morning"})
+    if mention.start > 0 and raw[mention.start - 1] == "i" and mention.meaning.kind != "side":
+        return True  # "I chair planning", "I lead the cabinet"
+    rest = raw[mention.end : mention.end + 4]
+    return "here" in rest[:3] and (mention.start <= 1 or raw[mention.start - 1] in {"hi", "hello", "hiya", "morning"})
 
 
 def _possessive(raw: list[str], mention: Mention) -> bool:
