@@ -257,14 +257,20 @@ class Lookup:
 
     # --- helpers -----------------------------------------------------------------------------
     def _reply(self, title: str, blocks: list[Block], choices: list[Choice], cite: bool = True) -> Reply:
-        p = self.protocol
+        return self.reply_for(self.protocol, title, blocks, choices, cite)
+
+    @staticmethod
+    def reply_for(
+        protocol: Protocol, title: str, blocks: list[Block], choices: list[Choice], cite: bool = True
+    ) -> Reply:
+        """A reply about ``protocol``: its council named, and the document cited unless ``cite`` is off."""
         return Reply(
-            council=p.id,
-            council_name=p.council,
+            council=protocol.id,
+            council_name=protocol.council,
             title=title,
             blocks=blocks,
             choices=choices,
-            source=p.citation if cite else "",
+            source=protocol.citation if cite else "",
         )
 
     def _fill(self, template: str, **values: str) -> str:

@@ -173,12 +173,7 @@ def recommendation(state: State, ctx: Context, intro: Sequence[Block] | None = N
     plan = route(state, protocol, ctx.contacts)
     if plan.procedure is None:
         blocks.append(Paragraph(text=fill(w.NO_PROCEDURE, protocol)))
-        people = _everyone(ctx)
-        if people:
-            lines = [f"• {_who(p)}" for _, _, p in people]
-            blocks.append(Paragraph(text=fill(w.NO_PROCEDURE_CONTACTS, protocol) + "\n" + "\n".join(lines)))
-        else:
-            blocks.append(Paragraph(text=fill(w.NO_PROCEDURE_NO_CONTACTS, protocol)))
+        blocks.append(_contacts(ctx, w.NO_PROCEDURE_CONTACTS, w.NO_PROCEDURE_NO_CONTACTS))
     else:
         if state.informal_tried == "upheld":
             order = ["outcome", "formal", "informal"]
@@ -223,15 +218,18 @@ def outside(state: State, ctx: Context, intro: Sequence[Block] | None = None) ->
     protocol = ctx.protocol
     blocks: list[Block] = list(intro or [])
     blocks.append(Paragraph(text=fill(w.OUTSIDE[state.scope if state.scope in w.OUTSIDE else "other"], protocol)))
-    people = _everyone(ctx)
-    if people:
-        lines = [f"• {_who(p)}" for _, _, p in people]
-        blocks.append(Paragraph(text=fill(w.OUTSIDE_CONTACTS, protocol) + "\n" + "\n".join(lines)))
-    else:
-        blocks.append(Paragraph(text=fill(w.OUTSIDE_NO_CONTACTS, protocol)))
+    blocks.append(_contacts(ctx, w.OUTSIDE_CONTACTS, w.OUTSIDE_NO_CONTACTS))
     choices = handoff_choices(state, ctx)
     choices += [Choice(label=fill(w.CHOICE_IN_SCOPE, protocol), value=PREFIX + "scope=in"), _restart(), _forget()]
     return _reply(ctx, w.OUTSIDE_TITLE, blocks, choices)
+
+
+def _contacts(ctx: Context, named: str, nobody: str) -> Paragraph:
+    """Everyone the council has named in chatops, listed under ``named``; or ``nobody`` if it named no one."""
+    people = _everyone(ctx)
+    if not people:
+        return Paragraph(text=fill(nobody, ctx.protocol))
+    return Paragraph(text="\n".join([fill(named, ctx.protocol), *(f"• {_who(p)}" for _, _, p in people)]))
 
 
 def _everyone(ctx: Context) -> list[tuple[str, int, Person]]:
