@@ -519,3 +519,14 @@ def test_validate_warns_about_a_role_or_concern_nobody_could_type(tmp_path: Path
     assert result.returncode == 0, result.stdout  # warnings, not errors
     assert "clerk-two: typing its name 'Town Clerk' finds 'town-clerk'" in result.stdout
     assert "parking-permits: no words describe it" in result.stdout
+
+
+def test_wording_templates_are_filled_with_exactly_their_placeholders() -> None:
+    from chatops import wording
+    from chatops.concerns import render
+    from chatops.errors import ChatopsError
+
+    assert render.placeholders(wording.READING) == {"summary", "Councillor"}
+    assert render.fill(wording.HANDOFF_SENT, person="Pat") == "Sent to Pat. They'll get in touch with you directly."
+    with pytest.raises(ChatopsError):
+        render.fill(wording.HANDOFF_SENT)  # a missing value is an error, never a "{person}" shown to someone

@@ -434,4 +434,4 @@ def _confirming(state: State, value: str, ctx: Context) -> Transition:
 
 
 def handoff_message(ctx: Context) -> str:
-    return w.HANDOFF_MESSAGE.format(name=ctx.user_name)
+    return render.fill(w.HANDOFF_MESSAGE, name=ctx.user_name)

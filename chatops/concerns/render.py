@@ -87,7 +87,7 @@ def safety(alarm: Alarm, ctx: Context) -> list[Block]:
         for contact in step.contacts:
             people = ctx.contacts.people(ctx.protocol.id, contact)
             if people:
-                lines.append(w.SAFETY_REPORTING_CONTACT.format(people="; ".join(_who(p) for p in people)))
+                lines.append(fill(w.SAFETY_REPORTING_CONTACT, people="; ".join(_who(p) for p in people)))
     return [Paragraph(text="\n".join(lines), tag=SAFETY_KIND)]
 
 
@@ -101,7 +101,7 @@ def with_safety(reply: Reply, alarm: Alarm, ctx: Context) -> Reply:
 
 # --- asking ---------------------------------------------------------------------------------------
 def privacy(ctx: Context) -> Paragraph:
-    return Paragraph(text=w.CONCERN_PRIVACY.format(hours=ctx.ttl_hours))
+    return Paragraph(text=fill(w.CONCERN_PRIVACY, hours=str(ctx.ttl_hours)))
 
 
 def describe() -> Paragraph:
@@ -132,13 +132,13 @@ def summary(state: State, ctx: Context) -> str:
     parts = []
     if state.reporter:
         who = _a(protocol.name_of(state.reporter, plural=False))
-        parts.append((w.SUMMARY_WITNESS if state.witness else w.SUMMARY_REPORTER).format(who=who))
+        parts.append(fill(w.SUMMARY_WITNESS if state.witness else w.SUMMARY_REPORTER, who=who))
     if state.subject:
         role = protocol.role_by_id.get(state.subject)
-        parts.append(w.SUMMARY_SUBJECT.format(whom=_a(role.name) if role else state.subject))
+        parts.append(fill(w.SUMMARY_SUBJECT, whom=_a(role.name) if role else state.subject))
     if state.category:
         label = next((c.label for c in protocol.concerns if c.id == state.category), w.OTHER_CATEGORY)
-        parts.append(w.SUMMARY_CATEGORY.format(what=label[:1].lower() + label[1:]))
+        parts.append(fill(w.SUMMARY_CATEGORY, what=label[:1].lower() + label[1:]))
     if state.informal_tried:
         parts.append(w.SUMMARY_TRIED[state.informal_tried])
     if state.gender:
@@ -200,12 +200,12 @@ def recommendation(state: State, ctx: Context, intro: Sequence[Block] | None = N
             unnamed = [s.role for s in kind_steps if not s.people and s.role and kind in ("informal", "formal")]
             lines = []
             if named:
-                lines.append(w.RECOMMEND_WHO.format(people="; ".join(dict.fromkeys(named))))
+                lines.append(fill(w.RECOMMEND_WHO, people="; ".join(dict.fromkeys(named))))
             if unnamed:
-                lines.append(w.RECOMMEND_WHO_ROLES.format(roles="; ".join(dict.fromkeys(unnamed))))
+                lines.append(fill(w.RECOMMEND_WHO_ROLES, roles="; ".join(dict.fromkeys(unnamed))))
             if lines:
                 blocks.append(Paragraph(text="\n".join(lines)))
-    blocks.append(Paragraph(text=w.RECOMMEND_KEPT.format(hours=ctx.ttl_hours)))
+    blocks.append(Paragraph(text=fill(w.RECOMMEND_KEPT, hours=str(ctx.ttl_hours))))
     choices = handoff_choices(state, ctx)
     if protocol.concerns:
         choices.append(Choice(label=w.CHOICE_CHANGE_CATEGORY, value=PREFIX + "change=category"))
@@ -252,7 +252,7 @@ def handoff_choices(state: State, ctx: Context) -> list[Choice]:
     for key, index, person in offered:
         if (person.chat_id(ctx.platform) or ctx.platform == "console") and len(out) < 5:
             value = f"{PREFIX}handoff={key}.{index}"
-            out.setdefault(value, Choice(label=w.CHOICE_HANDOFF.format(name=person.name), value=value))
+            out.setdefault(value, Choice(label=fill(w.CHOICE_HANDOFF, name=person.name), value=value))
     return list(out.values())
 
 
@@ -268,7 +268,7 @@ def person(ctx: Context, ref: str) -> Person | None:
 # --- hand-off and forgetting ---------------------------------------------------------------------
 def handoff_preview(who: Person, message: str, ctx: Context) -> Reply:
     blocks: list[Block] = [
-        Paragraph(text=w.HANDOFF_PREVIEW.format(person=who.label)),
+        Paragraph(text=fill(w.HANDOFF_PREVIEW, person=who.label)),
         Quote(ref="Message", paragraphs=[message]),
     ]
     if ctx.platform == "console":
@@ -282,7 +282,7 @@ def handoff_preview(who: Person, message: str, ctx: Context) -> Reply:
 
 def handoff_sent(who: Person, ctx: Context) -> Reply:
     return _reply(
-        ctx, w.HANDOFF_SENT_TITLE, [Paragraph(text=w.HANDOFF_SENT.format(person=who.label))], [_restart(), _forget()]
+        ctx, w.HANDOFF_SENT_TITLE, [Paragraph(text=fill(w.HANDOFF_SENT, person=who.label))], [_restart(), _forget()]
     )
 
 
