@@ -81,9 +81,9 @@ def create_app(
     app = web.Application(
         client_max_size=MAX_BODY,
         middlewares=[_body_within(read_timeout)],
-        # for every runner (chatops serve, tests): idle and header-trickling connections are
-        # closed after read_timeout (aiohttp's keep-alive timer runs from the connection's start)
-        # (and an unread body is drained for no longer before the connection is closed)
+        # for every runner (chatops serve, tests): a connection idle or trickling its headers is
+        # closed after read_timeout (aiohttp's keep-alive timer runs from the connection's start),
+        # and an unread body is drained for no longer than that before the connection is closed
         handler_args={"keepalive_timeout": read_timeout, "lingering_time": read_timeout, "access_log": None},
     )
     app[BOT_KEY] = bot
