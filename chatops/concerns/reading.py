@@ -42,15 +42,24 @@ SELF_CUES = (
     ("i", "was"),
     ("i", "have", "been"),
 )
-BETWEEN_STOP = frozenset(
+VERBISH = frozenset(
     "i he she they you we it and but because so that who when was is has have had not to were are been did "
     "do does will would can could should said told asked".split()
+)
+"""Words that make a short fragment a sentence ("RFO leaked it") rather than a sign-off ("RFO, Finance")."""
+BETWEEN_STOP = VERBISH | frozenset(
+    "of with about at by from for on in into over tired sick fed up scared afraid worried sure sorry dead done "
+    "writing going getting being feeling very really just glad happy sad upset angry".split()
 )
 """Words that end the gap between "I'm" and a title: past them, the title is not the person's own."""
 PRONOUNS = frozenset("i me my he she him her his they them their you we us it".split())
 SAME_SIDE = frozenset({"fellow", "another", "other"})
 NEGATIONS = frozenset({"not", "no", "never", "nor", "neither", "isnt", "wasnt", "arent"})
 ABOUT_CUES = frozenset({"about", "regarding", "concerning", "re", "against"})
+GREETINGS = frozenset({"hi", "hello", "hiya", "morning", "evening", "afternoon", "ok", "so", "right", "the", "a"})
+UNITS = frozenset({"office", "secretary", "pa", "diary", "parlour", "directorate", "department", "team"})
+"""Words after a title that name a place or a team rather than the person ("the Leader's office")."""
+THIRD_PERSON = frozenset({"she", "her", "he", "him", "they", "them"})
 FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "am"})
 
 TRIED_NO = re.compile(
@@ -133,7 +142,7 @@ def read(text: str, protocol: Protocol) -> Reading:
         if len(sides) == 1:
             reporter, said_who = sides.pop(), True
 
-    others = [m for m in mentions if m is not own]
+    others = [m for m in mentions if m is not own and not (m.end < len(raw) and raw[m.end] in UNITS)]
     people = [m for m in others if m.meaning.party is not None]
     public = [m for m in others if m.meaning.party is None]
     witness = any(p.search(said) for p in witnesses) or _saw_it_happen(raw, people, reporter)
@@ -156,7 +165,7 @@ def read(text: str, protocol: Protocol) -> Reading:
             scope = "same-side"
         reporter = side
     elif people:
-        actor = _actor(raw, people)
+        actor = _actor(raw, people, starts)
         subject_mention = actor or _most_specific(people, vocab)
         sides = sides_of(people)
         if subject_mention and FIRST_PERSON & set(raw) and (actor or len(sides) == 1):
@@ -225,7 +234,7 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
                 or len(fragment_raw) <= 4
             )
             and not PRONOUNS & set(fragment_raw)
-            and not any(w.endswith("ed") or w in BETWEEN_STOP for w in rest)
+            and not any(w.endswith("ed") or w in VERBISH for w in rest)
             and not (named and rest[0] not in {"here"})
         ):
             signed.add(start + first[0].start)
@@ -251,8 +260,17 @@ def _before(raw: list[str], mention: Mention, n: int) -> set[str]:
     return set(raw[max(0, mention.start - n) : mention.start])
 
 
-def _actor(raw: list[str], people: list[Mention]) -> Mention | None:
-    """The first person named who does something to the writer ("Cllr Evans shouted at me")."""
+def _actor(raw: list[str], people: list[Mention], starts: set[int]) -> Mention | None:
+    """Who does something to the writer: the person a sentence opens with when the writer appears later
+    in it ("The RFO put on Facebook … and tagged me"), else the first named with "me" close after."""
+    bounds = [*sorted(starts), len(raw)]
+    for mention in people:
+        opening = [b for b in bounds if b <= mention.start]
+        start = opening[-1] if opening else 0
+        end = next(b for b in bounds if b > mention.start)
+        before = raw[start : mention.start]
+        if len(before) <= 2 and not {"i", "my"} & set(before) and {"me", "my", "i"} & set(raw[mention.end : end]):
+            return mention
     for mention in people:
         after = raw[mention.end : mention.end + 8]
         if {"me", "my", "mine", "i"} & set(after) and not {"i", "my"} & _before(raw, mention, 1):
@@ -261,12 +279,14 @@ def _actor(raw: list[str], people: list[Mention]) -> Mention | None:
 
 
 def _saw_it_happen(raw: list[str], people: list[Mention], reporter: Party | None) -> bool:
-    """A writer who names someone on their own side doing something to someone on the other, and is not
-    the one it was done to, is a witness ("I sit on Planning. Cllr Brennan belittled the case officer")."""
-    if reporter is None or "me" in raw:
+    """A writer who tells of someone on their own side doing something to someone on the other, when
+    nothing was done to the writer, is a witness ("I sit on Planning. Cllr Brennan belittled the case
+    officer; she was close to tears")."""
+    if reporter is None or {"me", "my", "mine", "myself"} & set(raw) or not THIRD_PERSON & set(raw):
         return False
-    parties = {m.meaning.party for m in people if "my" not in _before(raw, m, 1)}
-    return parties == {"councillor", "officer"}
+    own_side = [m for m in people if m.meaning.party == reporter and "my" not in _before(raw, m, 1)]
+    across = [m for m in people if m.meaning.party == other(reporter)]
+    return bool(own_side and across and own_side[0].start < across[-1].start)
 
 
 def _negated(raw: list[str], mention: Mention) -> bool:
@@ -306,7 +326,8 @@ def _self_cue(raw: list[str], mention: Mention, starts: set[int]) -> bool:
     if mention.start > 0 and raw[mention.start - 1] == "i" and mention.meaning.kind != "side":
         return True  # "I chair planning", "I lead the cabinet"
     rest = raw[mention.end : mention.end + 4]
-    return "here" in rest[:3] and (mention.start <= 1 or raw[mention.start - 1] in {"hi", "hello", "hiya", "morning"})
+    opening = mention.start in starts or (mention.start - 1 in starts and raw[mention.start - 1] in GREETINGS)
+    return "here" in rest[:3] and (mention.start == 0 or opening)
 
 
 def _possessive(raw: list[str], mention: Mention) -> bool:
