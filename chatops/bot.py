@@ -170,8 +170,8 @@ class Bot:
 
         if lowered.startswith(ACK_PREFIX):
             ack_council, _, version = lowered.removeprefix(ACK_PREFIX).partition(":")
-            if ack_council not in self.library.ids or not version:
-                return say(w.NOT_UNDERSTOOD)
+            if ack_council not in self.library.ids or version != await channels.current_version(ack_council):
+                return say(w.NOT_UNDERSTOOD)  # only the version announced now can be acknowledged
             new = await channels.acknowledge(ack_council, version, turn.platform, turn.user, turn.user_name)
             return say((w.ACKED if new else w.ALREADY_ACKED).replace("{version}", version))
         if not (turn.is_admin or turn.user in self.admins):
@@ -188,7 +188,7 @@ class Bot:
         if turn.direct or not turn.channel:
             return say(w.CHANNEL_ONLY)
         if word == "subscribe":
-            new = await channels.subscribe(turn.platform, turn.channel, council)
+            new = await channels.subscribe(turn.platform, turn.channel, council, by=turn.user)
             return say(w.SUBSCRIBED if new else w.ALREADY_SUBSCRIBED)
         if word == "unsubscribe":
             return say(w.UNSUBSCRIBED if await channels.unsubscribe(turn.platform, turn.channel) else w.NOT_SUBSCRIBED)
@@ -233,7 +233,7 @@ class Bot:
         transition = concerns.step(state, text, ctx)
         key = _key(turn)
         if transition.forget:
-            forgotten = await self.store.forget(key)
+            forgotten = await self.store.forget_person(turn.platform, turn.user)
             reply = transition.reply
             if not forgotten:
                 reply = reply.model_copy(update={"blocks": [Paragraph(text=w.NOTHING_TO_FORGET)]})

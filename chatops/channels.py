@@ -42,8 +42,9 @@ class Channels:
         self.outbox = Outbox(store)
 
     # --- subscriptions ---------------------------------------------------------------------------
-    async def subscribe(self, platform: str, channel: str, council: str) -> bool:
-        """Follow the council's protocol in a channel; False if it already did."""
+    async def subscribe(self, platform: str, channel: str, council: str, by: str | None = None) -> bool:
+        """Follow the council's protocol in a channel; False if it already did. ``by`` is the admin's
+        platform user id, told if the subscription has to stop (the channel gone, the bot removed)."""
         current = await self.subscription(platform, channel)
         if current and current.active and current.council == council:
             return False
@@ -56,13 +57,14 @@ class Channels:
             "next_reminder_at": None,
             "reminder_index": 0,
             "created_at": self.store.now(),
+            "subscribed_by": by,
         }
         statement = (
             self.store.insert(subscriptions)
             .values(**values)
             .on_conflict_do_update(
                 index_elements=[subscriptions.c.platform, subscriptions.c.channel],
-                set_={"council": council, "active": 1},
+                set_={"council": council, "active": 1, "subscribed_by": by},
             )
         )
         await self.store.write(statement)

@@ -424,11 +424,15 @@ class Courier:
         admin = await self.box.settle(item, outcome)
         tell = getattr(deliverer, "tell", None)
         if admin and tell is not None and isinstance(outcome, Gone):
-            await tell(admin, STOPPED.format(channel=item.channel, reason=outcome.reason))
+            try:
+                await tell(admin, item.channel, outcome.reason)
+            except Exception as exc:  # telling is a courtesy: the log line has been written
+                log.warning("could not tell the admin that %s stopped: %s", item.channel, type(exc).__name__)
 
 
 STOPPED = (
     "I can no longer post in {channel} ({reason}), so it has stopped following the protocol. "
     "If the channel still exists, add me to it again and use subscribe there to start again."
 )
-"""What the admin who subscribed a channel is told when its subscription stops."""
+"""What the admin who subscribed a channel is told when its subscription stops (a deliverer's
+optional ``tell(user, channel, reason)`` sends it, naming the channel its platform's way)."""

@@ -69,6 +69,9 @@ class Settings:
             if not ttl_text.isdigit() or not 1 <= int(ttl_text) <= 24 * 30:
                 raise SettingsError("CHATOPS_STATE_TTL_HOURS must be a whole number of hours from 1 to 720")
             ttl = int(ttl_text)
+        reference_days = get("CHATOPS_REFERENCE_TTL_DAYS")
+        if reference_days is not None and not (reference_days.isdigit() and 1 <= int(reference_days) <= 3650):
+            raise SettingsError("CHATOPS_REFERENCE_TTL_DAYS must be a whole number of days from 1 to 3650")
         database_url = get("CHATOPS_DATABASE_URL")
         if database_url and not database_url.lower().startswith(("sqlite", "postgres")):
             raise SettingsError("CHATOPS_DATABASE_URL must start with sqlite:// or postgresql://")

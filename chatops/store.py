@@ -1,8 +1,8 @@
 """The store: one async interface, SQLite by default (no set-up), PostgreSQL for several replicas.
 
-It keeps only what the design allows: triage button answers (with an expiry), keyed by a hash of
-the person's platform id. Schema changes are numbered migrations (``migrations.py``), applied at
-start-up under a lock so several replicas can start at once.
+It keeps only what the design allows: a concern's fixed answers (choices, never words, with an
+expiry), keyed by a hash of the person's platform id. Schema changes are numbered migrations
+(``migrations.py``), applied at start-up under a lock so several replicas can start at once.
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ EVENT_LEASE_SECONDS = float(os.environ.get("CHATOPS_EVENT_LEASE_SECONDS", "30"))
 """How long an event being answered is its answerer's. Shorter than Slack's second retry (a minute
 later), so a redelivery after a crash is answered; longer than any turn takes."""
 EventState = Literal["new", "busy", "done"]
+DEFAULT_REFERENCE_TTL_DAYS = 90
+REFERENCE_REFRESH_SECONDS = 24 * 3600.0
+PERSONAL = "personal"
 
 
 def default_data_dir() -> Path:
@@ -93,6 +96,18 @@ def _event_key(event_id: str) -> str:
     if len(event_id) <= 200:
         return event_id
     return "sha256:" + hashlib.sha256(event_id.encode()).hexdigest()
+
+
+def person_reference_key(platform: str, user: str) -> str:
+    """Where a person's own conversation with the bot is kept (their platform id, so erased by
+    ``forget`` and after ``CHATOPS_REFERENCE_TTL_DAYS`` of silence)."""
+    return f"{platform}:user:{user}"
+
+
+def reference_ttl() -> float:
+    """Seconds a person's conversation reference is kept after they last wrote."""
+    days = os.environ.get("CHATOPS_REFERENCE_TTL_DAYS", "").strip()
+    return (int(days) if days.isdigit() and int(days) > 0 else DEFAULT_REFERENCE_TTL_DAYS) * 86400.0
 
 
 def user_key(platform: str, user: str) -> str:
@@ -313,18 +328,33 @@ class Store:
         )
 
     async def save_reference(self, key: str, kind: str, reference: dict[str, Any]) -> None:
-        """Remember where the bot may post later (a Teams installation, a personal chat)."""
-        values = {
-            "key": key,
-            "kind": kind,
-            "reference": json.dumps(reference, sort_keys=True),
-            "updated_at": self.now(),
-        }
-        await self.write(self.upsert(conversation_refs, [conversation_refs.c.key], values))
+        """Remember where the bot may post later (a Teams installation, a personal chat). Written
+        only when it changed or is a day old (so silence can be measured); personal references
+        silent for longer than ``CHATOPS_REFERENCE_TTL_DAYS`` are erased on the way."""
+        now, row = self.now(), conversation_refs.c
+        text = json.dumps(reference, sort_keys=True)
+        async with self.transaction() as conn:
+            await conn.execute(
+                delete(conversation_refs).where(and_(row.kind == PERSONAL, row.updated_at < now - reference_ttl()))
+            )
+            kept = (await conn.execute(select(row.reference, row.updated_at).where(row.key == key))).first()
+            if kept is not None and kept.reference == text and kept.updated_at > now - REFERENCE_REFRESH_SECONDS:
+                return
+            values = {"key": key, "kind": kind, "reference": text, "updated_at": now}
+            await conn.execute(self.upsert(conversation_refs, [row.key], values))
 
     async def load_reference(self, key: str) -> dict[str, Any] | None:
-        rows = await self.read(select(conversation_refs).where(conversation_refs.c.key == key))
-        return json.loads(rows[0].reference) if rows else None
+        row = conversation_refs.c
+        rows = await self.read(select(conversation_refs).where(row.key == key))
+        if not rows or (rows[0].kind == PERSONAL and rows[0].updated_at < self.now() - reference_ttl()):
+            return None  # a person silent for too long: erased at the next save
+        data: dict[str, Any] = json.loads(rows[0].reference)
+        return data
 
     async def forget_reference(self, key: str) -> bool:
         return bool(await self.write(delete(conversation_refs).where(conversation_refs.c.key == key)))
+
+    async def forget_person(self, platform: str, user: str) -> bool:
+        """``forget``: the person's kept answers and where the bot could write to them (their user id)."""
+        answers = await self.forget(user_key(platform, user))
+        return await self.forget_reference(person_reference_key(platform, user)) or answers

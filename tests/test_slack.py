@@ -37,6 +37,8 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5-test"
 class Slack:
     api: FakeSlackAPI
     session: aiohttp.ClientSession
+    folder: str = ""  # where the server's store is
+    ack_seconds: float = 0.0  # how long the last command took to be acknowledged
 
     async def post(
         self, body: str, content_type: str, headers: dict[str, str] | None = None, sign: bool = True
@@ -60,8 +62,12 @@ class Slack:
                 "trigger_id": "1.2.3",
             }
         )
+        before, started = len(self.api.made("response_url:cmd")), time.monotonic()
         response = await self.post(body, "application/x-www-form-urlencoded")
+        self.ack_seconds = time.monotonic() - started
         assert response.status == 200
+        if not await response.read():  # an admin word: acknowledged at once, answered through response_url
+            return (await self.api.wait("response_url:cmd", before + 1))[before]
         data: dict[str, Any] = await response.json()
         return data
 
@@ -116,6 +122,11 @@ def slack_settings(api: FakeSlackAPI) -> dict[str, Any]:
     }
 
 
+def slack_store(slack: Slack) -> Store:
+    """Another connection to the store the server under test uses."""
+    return Store(f"sqlite:///{slack.folder}/slack.sqlite3")
+
+
 @pytest.fixture
 async def slack(tmp_path: Path) -> AsyncIterator[Slack]:
     api = await FakeSlackAPI().start()
@@ -129,7 +140,7 @@ async def slack(tmp_path: Path) -> AsyncIterator[Slack]:
     await server.start_server()
     session = aiohttp.ClientSession(base_url=server.make_url("/"))
     try:
-        yield Slack(api, session)
+        yield Slack(api, session, str(tmp_path))
     finally:
         await session.close()
         await server.close()
@@ -207,7 +218,7 @@ async def test_a_concern_started_in_a_channel_moves_to_the_dm(slack: Slack) -> N
     [opened] = await slack.api.wait("conversations.open")
     assert opened["users"] == "U1"
     [posted] = await slack.api.wait("chat.postMessage")
-    assert posted["channel"] == "D1" and "First, are you" in posted["text"]
+    assert posted["channel"] == "D1" and "First, which fits?" in posted["text"]
     assert all(call.get("channel") != "C7" for call in slack.api.made("chat.postMessage"))
 
 
@@ -292,7 +303,7 @@ async def test_app_home_shows_the_protocol_and_a_private_way_to_raise_a_concern(
     assert "Telford and Wrekin Borough Council" in text and "Raise a concern privately" in text
     await slack.press("concern:start", container="view", channel="", team="TTW")
     [posted] = await slack.api.wait("chat.postMessage")
-    assert posted["channel"] == "D1" and "First, are you" in posted["text"]
+    assert posted["channel"] == "D1" and "First, which fits?" in posted["text"]
 
 
 async def test_mentions_in_a_channel_are_answered_privately(slack: Slack) -> None:
@@ -380,6 +391,8 @@ def test_the_manifest_matches_the_core_commands() -> None:
         "users:read",
         "channels:history",
         "groups:history",
+        "channels:read",
+        "groups:read",
     }
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
 
@@ -556,3 +569,71 @@ def test_socket_mode_answers_commands_and_direct_messages_once(tmp_path: Path) -
         assert "Traceback" not in err.decode() and "xapp-1-test" not in err.decode()
 
     asyncio.run(scenario())
+
+
+async def test_the_admin_check_runs_after_the_ack_so_a_slow_users_info_is_no_timeout(slack: Slack) -> None:
+    slack.api.admins.add("UADMIN")
+    slack.api.slow_next("users.info", 4.0)  # slower than Slack's 3 s for an acknowledgement
+    answer = await slack.command("subscribe", user="UADMIN", channel="C7")
+    assert slack.ack_seconds < 1.0 and "now follows" in answer["text"]
+
+
+async def test_subscribe_needs_the_bot_in_the_channel_and_tells_the_admin_how_to_add_it(slack: Slack) -> None:
+    slack.api.admins.add("UADMIN")
+    slack.api.outside.add("C8")
+    refused = await slack.command("subscribe", user="UADMIN", channel="C8")
+    assert "/invite <@UBOT>" in refused["text"] and "now follows" not in refused["text"]
+    store = slack_store(slack)
+    from chatops.channels import Channels
+
+    assert await Channels(store).subscription("slack", "C8") is None
+    slack.api.outside.discard("C8")  # the admin typed /invite @chatops
+    assert "now follows" in (await slack.command("subscribe", user="UADMIN", channel="C8"))["text"]
+    await store.close()
+
+
+async def test_share_in_a_channel_without_the_bot_says_how_to_add_it(slack: Slack) -> None:
+    slack.api.outside.add("C9")
+    await slack.press("/protocol roles chair", action_id="chatops-share", channel="C9")
+    [told] = await slack.api.wait("response_url:press")
+    assert "/invite <@UBOT>" in told["text"] and told["response_type"] == "ephemeral"
+
+
+async def test_when_a_subscription_stops_the_admin_who_made_it_is_told(
+    slack: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
+    from adapters.slack.deliver import SlackDeliverer
+    from chatops.channels import Channels
+    from chatops.outbox import Courier
+
+    slack.api.admins.add("UADMIN")
+    assert "now follows" in (await slack.command("subscribe", user="UADMIN", channel="C5"))["text"]
+    store = slack_store(slack)
+    channels = Channels(store)
+    await channels.publish(Library())
+    (Path(slack.folder) / "v2").mkdir()
+    text = (DATA / "llangunnor.yaml").read_text(encoding="utf-8").replace('minute: "0202-6"', 'minute: "0326-4"')
+    (Path(slack.folder) / "v2" / "llangunnor.yaml").write_text(text, encoding="utf-8")
+    assert await channels.publish(Library((Path(slack.folder) / "v2",))) == {"llangunnor": 1}
+    slack.api.outside.add("C5")  # the bot was removed from the channel
+    caplog.set_level(logging.WARNING)
+    await Courier(channels.outbox, {"slack": SlackDeliverer("xoxb", slack.api.url)}).drain(timeout=10)
+    assert "its subscription is now off" in caplog.text
+    [told] = [p for p in slack.api.posted() if p["channel"] == "DADMIN"]
+    assert "<#C5>" in told["text"] and "not_in_channel" in told["text"]
+    assert not (await channels.subscription("slack", "C5")).active  # type: ignore[union-attr]
+    await store.close()
+
+
+async def test_only_the_current_version_can_be_acknowledged(slack: Slack) -> None:
+    from chatops.channels import Channels
+
+    store = slack_store(slack)
+    await Channels(store).publish(Library())
+    current = await Channels(store).current_version("llangunnor")
+    await slack.press("ack:llangunnor:not-a-version", channel="C5", user="U42", ephemeral=False)
+    await slack.press(f"ack:llangunnor:{current}", channel="C5", user="U43", ephemeral=False)
+    answers = await slack.api.wait("response_url:press", 2)
+    assert "Thank you" not in answers[0]["text"] and "Thank you" in answers[1]["text"]
+    assert await Channels(store).acknowledged("llangunnor", "not-a-version") == []
+    await store.close()

@@ -186,3 +186,29 @@ async def test_a_deleted_or_replaced_sqlite_file_is_not_written_into_silently(tm
         assert "was replaced" in (await store.check_writable() or "")
     finally:
         await store.close()
+
+
+async def test_a_persons_conversation_reference_expires_after_a_silence(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHATOPS_REFERENCE_TTL_DAYS", "30")
+    clock = Clock()
+    store = Store(database_url, now=clock)
+    try:
+        await store.save_reference("teams:user:29:a", "personal", {"serviceUrl": "https://a"})
+        await store.save_reference("teams:conversation:19:c", "channel", {"serviceUrl": "https://c"})
+        clock.now += 20 * 86400
+        await store.save_reference("teams:user:29:a", "personal", {"serviceUrl": "https://a"})  # wrote again
+        await store.save_reference("teams:user:29:b", "personal", {"serviceUrl": "https://b"})
+        clock.now += 25 * 86400  # a: 25 days since it last wrote; b: 25
+        assert await store.load_reference("teams:user:29:a") is not None
+        clock.now += 6 * 86400  # 31 days of silence
+        assert await store.load_reference("teams:user:29:a") is None
+        await store.save_reference("teams:user:29:d", "personal", {"serviceUrl": "https://d"})  # erases the silent
+        from chatops.migrations import conversation_refs
+
+        keys = {r.key for r in await store.read(conversation_refs.select())}
+        assert keys == {"teams:conversation:19:c", "teams:user:29:d"}  # channels are not people: kept
+        assert await store.forget_person("teams", "29:d") and not await store.forget_person("teams", "29:d")
+    finally:
+        await store.close()

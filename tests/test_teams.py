@@ -147,7 +147,7 @@ async def test_a_command_in_personal_chat_gets_a_card_with_references(teams: Tea
 
 async def test_card_buttons_drive_a_private_concern_to_a_hand_off(teams: Teams) -> None:
     first = card_of(await teams.say("concern"))
-    assert "First, are you" in text_of(first)
+    assert "First, which fits?" in text_of(first)
     await teams.press("concern:reporter=councillor")
     await teams.press("concern:subject=chief-executive")
     await teams.press("concern:category=responsiveness")
@@ -205,7 +205,7 @@ async def test_in_a_channel_answers_are_short_and_concerns_move_to_the_personal_
     in_channel = [s for s in sent[before:] if s["_conversation"] == "19:channel-1"]
     in_personal = [s for s in sent[before:] if s["_conversation"] == "a:personal-1"]
     assert [s["text"] for s in in_channel] == [wording.CONCERN_MOVED]
-    assert "First, are you" in text_of(card_of(in_personal[0]))
+    assert "First, which fits?" in text_of(card_of(in_personal[0]))
 
 
 async def test_installations_are_remembered_and_removals_forgotten(teams: Teams, tmp_path: Path) -> None:
@@ -532,3 +532,24 @@ async def test_entra_object_ids_in_chatops_admins_may_change_channels_without_as
         # a wrong app password: the sign-in refuses, so the owner is told the check failed
         unchecked = card_of(await teams.say("unsubscribe", aad_object_id=MEMBER, **in_team_channel(group="group-1")))
         assert "couldn't check just now" in text_of(unchecked) and fake.lookups == ["token:tenant-1"]
+
+
+async def test_references_are_kept_only_for_our_tenant_without_names_and_erased_by_forget(
+    teams: Teams, tmp_path: Path
+) -> None:
+    store = Store(f"sqlite:///{tmp_path}/teams.sqlite3")
+    try:
+        other = activity(teams.fake.service_url, kind="installationUpdate", action="add", conversation="19:elsewhere")
+        other["conversation"]["tenantId"] = "another-tenant"
+        await teams.post(other)
+        assert await store.load_reference("teams:conversation:19:elsewhere") is None
+        await teams.say("about")  # a personal chat: where the bot can write to this person later
+        kept = await store.load_reference("teams:user:29:user-1")
+        assert kept is not None and kept["user"] == {"id": "29:user-1"}  # no name, no Entra id
+        await teams.say("about", **in_team_channel())
+        channel = await store.load_reference("teams:conversation:19:channel-9")
+        assert channel is not None and "user" not in channel and "Sam Officer" not in json.dumps(channel)
+        await teams.say("forget")
+        assert await store.load_reference("teams:user:29:user-1") is None  # erased with the answers
+    finally:
+        await store.close()

@@ -44,6 +44,14 @@ ANSWERED_EVENTS = frozenset({"message", "app_mention", "app_home_opened"})
 """The events with a listener here; each is answered once, and acknowledged once answered."""
 ACK_WAIT = 2.5
 """Seconds an event's acknowledgement waits for its reply: under Slack's 3 s, after which it retries."""
+NOT_IN_CHANNEL = (
+    "I'm not a member of this channel, so I couldn't post its announcements: nothing has changed. "
+    "Add me first by typing `{invite}` here, then `/protocol subscribe` again."
+)
+MEMBERSHIP_UNCHECKED = (
+    "I couldn't check just now that I can post in this channel, so nothing has changed. Please try again in a minute."
+)
+CANNOT_SHARE = "I'm not a member of this channel, so I can't share this here. Add me by typing `{invite}` first."
 _EVENT = "chatops_event"  # context: the store's key of the event being answered
 _ANSWER = "chatops_answer"  # context: a future set True when the reply was sent, False if it failed
 
@@ -192,12 +200,34 @@ def build_app(
         person = info.get("user") or {}
         return bool(person.get("is_admin") or person.get("is_owner") or person.get("is_primary_owner"))
 
-    @app.command("/protocol")
-    async def on_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
-        text = command.get("text", "")
-        admin = needs_admin(text) and await is_admin(command["user_id"])
-        turn = Turn(
-            text=f"{wording.COMMAND_PREFIX} {text}",
+    bot_user: list[str] = []  # the bot's own user id, from auth.test, once
+
+    async def invite() -> str:
+        """``/invite @bot`` as the admin should type it (a mention renders as the bot's name)."""
+        if not bot_user:
+            with contextlib.suppress(SlackApiError, TimeoutError, aiohttp.ClientError):
+                bot_user.append(str((await client.auth_test())["user_id"]))
+        return f"/invite <@{bot_user[0]}>" if bot_user else "/invite @ and the app's name"
+
+    async def in_channel(channel: str) -> bool | None:
+        """Whether the bot is a member of the channel, so can post there (conversations.info with
+        channels:read, groups:read; a private channel it is not in is "not found"); None: can't tell."""
+        try:
+            info = await client.conversations_info(channel=channel)
+        except SlackApiError as exc:
+            if api_error(exc) == "channel_not_found":
+                return False
+            log.warning("cannot check whether the bot is in a channel: %s", api_error(exc))
+            return None
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            log.warning("cannot check whether the bot is in a channel: %s", type(exc).__name__)
+            return None
+        found = info.get("channel")
+        return bool(isinstance(found, dict) and found.get("is_member"))
+
+    def command_turn(command: dict[str, Any], admin: bool | None = False) -> Turn:
+        return Turn(
+            text=f"{wording.COMMAND_PREFIX} {command.get('text', '')}",
             user=command["user_id"],
             council=council(command.get("team_id")),
             platform="slack",
@@ -205,6 +235,16 @@ def build_app(
             channel=command.get("channel_id"),
             is_admin=admin,
         )
+
+    @app.command("/protocol")
+    async def on_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
+        text = command.get("text", "")
+        if needs_admin(text):
+            await ack()  # asking Slack who this is can outlast Slack's 3 s: answer through response_url
+            for page in await channel_command(command):
+                await respond(response_type="ephemeral", **page)
+            return
+        turn = command_turn(command)
         reply = await bot.handle(turn)
         if reply.move_to_direct:
             await ack(response_type="ephemeral", text=wording.CONCERN_MOVED)
@@ -214,6 +254,20 @@ def build_app(
         await ack(response_type="ephemeral", **pages[0])
         for page in pages[1:]:
             await respond(response_type="ephemeral", **page)
+
+    async def channel_command(command: dict[str, Any]) -> list[dict[str, Any]]:
+        """subscribe and the other admin words, after the ack: the admin check, and for subscribe
+        whether the bot can post in the channel at all (else the admin is told how to add it)."""
+        user, channel = command["user_id"], command.get("channel_id")
+        admin = await is_admin(user)
+        subscribing = command.get("text", "").casefold().split()[:1] == ["subscribe"]
+        if subscribing and channel and not channel.startswith("D") and (admin or user in bot.admins):
+            member = await in_channel(channel)
+            if member is False:
+                return [{"text": NOT_IN_CHANNEL.format(invite=await invite())}]
+            if member is None:
+                return [{"text": MEMBERSHIP_UNCHECKED}]
+        return messages(await bot.handle(command_turn(command, admin)))
 
     @app.event("message")
     async def on_direct_message(event: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -266,8 +320,16 @@ def build_app(
         if channel is None or reply.move_to_direct or not reply.shareable:
             return
         reply = reply.model_copy(update={"private": False, "choices": []})
-        for page in messages(reply, shared_by=user):
-            await client.chat_postMessage(channel=channel, **page)
+        try:
+            for page in messages(reply, shared_by=user):
+                await client.chat_postMessage(channel=channel, **page)
+        except SlackApiError as exc:
+            if api_error(exc) not in ("not_in_channel", "channel_not_found"):
+                raise
+            await respond(
+                replace_original=False, response_type="ephemeral", text=CANNOT_SHARE.format(invite=await invite())
+            )
+            return
         await respond(delete_original=True)
 
     @app.action(re.compile(rf"^{ACTION_PREFIX}\d+$"))

@@ -10,6 +10,7 @@ history before it is posted again.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from typing import Any
 
@@ -17,12 +18,13 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from chatops.outbox import Delivered, Failed, Gone, Outcome, PageSent, Retry, Unknown
+from chatops.outbox import STOPPED, Delivered, Failed, Gone, Outcome, PageSent, Retry, Unknown
 from chatops.reply import Reply
 
 from ..untrusted import retry_after
 from .blocks import messages
 
+log = logging.getLogger("chatops.slack")
 SEND_TIMEOUT = int(os.environ.get("CHATOPS_SLACK_TIMEOUT_SECONDS", "30"))
 """Seconds a Web API call may take; one that takes longer may still have posted its message."""
 HISTORY_PAGE = 15
@@ -76,6 +78,18 @@ class SlackDeliverer:
             if not await sent(number + 1):
                 return Retry(None, "lease lost")
         return Delivered()
+
+    async def tell(self, user: str, channel: str, reason: str) -> None:
+        """A direct message to the admin who subscribed a channel that stopped following the protocol."""
+        try:
+            opened = await self.client.conversations_open(users=user)
+            await self.client.chat_postMessage(
+                channel=opened["channel"]["id"], text=STOPPED.format(channel=f"<#{channel}>", reason=reason)
+            )
+        except SlackApiError as exc:
+            log.warning("could not tell the admin that a subscription stopped: %s", api_error(exc))
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            log.warning("could not tell the admin that a subscription stopped: %s", type(exc).__name__)
 
     async def posted(self, channel: str, key: str, page: int, since: float) -> bool | Outcome:
         """Look for the page in the channel's history (channels:history, groups:history), in the

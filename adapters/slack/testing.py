@@ -47,6 +47,7 @@ class FakeSlackAPI:
     failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = field(default_factory=dict)
     server: TestServer | None = None
     admins: set[str] = field(default_factory=set)  # users.info says these are workspace admins
+    outside: set[str] = field(default_factory=set)  # channels the bot is not a member of (is_member false)
     delay: float = 0.0  # seconds each Web API call takes
     sockets: list[web.WebSocketResponse] = field(default_factory=list)  # Socket Mode connections, newest last
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)  # Socket Mode envelope id → what the app acked
@@ -130,6 +131,9 @@ class FakeSlackAPI:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._args(request)
+        if method == "chat.postMessage" and args.get("channel") in self.outside:
+            self.calls.append(Call(method, args, ok=False))
+            return web.json_response({"ok": False, "error": "not_in_channel"})
         if self.slow.get(method):
             self.arriving += 1
             try:
@@ -169,6 +173,9 @@ class FakeSlackAPI:
         if method == "apps.connections.open":
             assert self.server is not None
             return {"ok": True, "url": str(self.server.make_url("/link")).replace("http", "ws", 1)}
+        if method == "conversations.info":
+            channel = str(args.get("channel", ""))
+            return {"ok": True, "channel": {"id": channel, "is_member": channel not in self.outside}}
         return _ok(method, args, self.admins)
 
     def _history(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from chatops.bot import Bot, Turn, needs_admin
 from chatops.contacts import Person
 from chatops.reply import Reply
 from chatops.settings import Settings
+from chatops.store import person_reference_key
 
 from ..untrusted import field, objects, parse_object, strings
 from .auth import CHANNEL_OPENID_URL, KeysUnavailable, SigningKeys, TokenGuard
@@ -47,7 +48,7 @@ def reply_activity(reply: Reply, *, short: bool = False) -> Activity:
 
 
 def _user_key(user_id: str) -> str:
-    return f"teams:user:{user_id}"
+    return person_reference_key("teams", user_id)
 
 
 def _conversation_key(conversation_id: str) -> str:
@@ -77,13 +78,14 @@ class ChatopsTeamsBot(ActivityHandler):
         app_id: str | None,
         council: str | None = None,
         owners: TeamOwners | None = None,
+        tenant: str | None = None,
     ) -> None:
         self.bot = bot
         self.adapter = adapter
         self.app_id = app_id
         self.council = council
         self.owners = owners  # None in local development mode: only CHATOPS_ADMINS may change channels
-        self._saved: dict[str, dict[str, Any]] = {}
+        self.tenant = tenant  # a single-tenant bot keeps references only for its own tenant
         self._groups: dict[str, str] = {}  # Teams team id → its Entra group id (never changes)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -202,18 +204,24 @@ class ChatopsTeamsBot(ActivityHandler):
         return True
 
     async def _remember(self, activity: Activity) -> None:
+        """Keep where the bot may post later, holding no more about people than posting needs: in
+        a personal chat the person's id (erased by ``forget``, expired after a silence), in a
+        channel or group chat nobody's; never a name. Only for the bot's own tenant."""
+        if self.tenant and _tenant(activity) != self.tenant:
+            log.warning("not keeping a conversation reference from another tenant")
+            return
         reference = TurnContext.get_conversation_reference(activity).serialize()
         reference.pop("activityId", None)  # the conversation, not one message in it
         reference["conversation"]["id"] = _conversation_id(activity)
+        reference["conversation"].pop("name", None)
         kind = activity.conversation.conversation_type or PERSONAL
         if kind == PERSONAL and activity.from_property is not None:
             key = _user_key(activity.from_property.id)
+            reference["user"] = {"id": activity.from_property.id}
         else:
             key = _conversation_key(_conversation_id(activity))
-        if self._saved.get(key) == reference:
-            return  # unchanged since this process last saved it
+            reference.pop("user", None)
         await self.bot.store.save_reference(key, kind, reference)
-        self._saved[key] = reference
 
     async def _forget(self, activity: Activity) -> None:
         kind = activity.conversation.conversation_type or PERSONAL
@@ -221,7 +229,6 @@ class ChatopsTeamsBot(ActivityHandler):
         if kind == PERSONAL and activity.from_property is not None:
             keys.append(_user_key(activity.from_property.id))
         for key in keys:
-            self._saved.pop(key, None)
             await self.bot.store.forget_reference(key)
 
 
@@ -320,6 +327,15 @@ def _check_activity(activity: dict[str, Any]) -> None:
         strings(field(data, key, dict) or {}, "id", "aadGroupId", "name")
 
 
+def _tenant(activity: Activity) -> str | None:
+    """The activity's tenant: Teams sends ``conversation.tenantId`` (which botbuilder's model, expecting
+    ``tenantID``, keeps among unknown properties) and ``channelData.tenant.id``."""
+    conversation = activity.conversation
+    extra = getattr(conversation, "additional_properties", None) or {}
+    found = conversation.tenant_id or extra.get("tenantId") or _channel_tenant(activity)
+    return str(found) if found else None
+
+
 def _channel_tenant(activity: Activity) -> str | None:
     data = TeamsChannelData().deserialize(activity.channel_data) if activity.channel_data else None
     return data.tenant.id if data is not None and data.tenant is not None else None
@@ -359,7 +375,8 @@ def build_endpoint(
             settings.login_url,
             settings.microsoft_app_tenant_id,
         )
-    teams = ChatopsTeamsBot(bot, adapter, settings.microsoft_app_id, settings.council, owners)
+    tenant = settings.microsoft_app_tenant_id if settings.microsoft_app_type == "SingleTenant" else None
+    teams = ChatopsTeamsBot(bot, adapter, settings.microsoft_app_id, settings.council, owners, tenant)
     guard = None
     if not dev_mode:
         assert settings.microsoft_app_id

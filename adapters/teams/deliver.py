@@ -12,7 +12,7 @@ from azure.core.exceptions import DeserializationError  # what msrest raises for
 from botbuilder.core import TurnContext
 from botbuilder.schema import ConversationReference
 
-from chatops.outbox import Delivered, Failed, Gone, Outcome, PageSent, Retry
+from chatops.outbox import STOPPED, Delivered, Failed, Gone, Outcome, PageSent, Retry
 from chatops.reply import Reply
 
 from ..untrusted import retry_after
@@ -25,6 +25,11 @@ GONE = {403, 404}
 class TeamsDeliverer:
     def __init__(self, teams: ChatopsTeamsBot) -> None:
         self.teams = teams
+
+    async def tell(self, user: str, channel: str, reason: str) -> None:
+        """A message in the personal chat of the owner who subscribed a channel that stopped
+        following the protocol (if the app is installed for them)."""
+        await self.teams.send_personal(user, STOPPED.format(channel="a Teams channel", reason=reason))
 
     async def posted(self, channel: str, key: str, page: int, since: float) -> bool | Outcome:
         return False  # cannot be asked (see above): send again rather than lose it
