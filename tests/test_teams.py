@@ -553,3 +553,16 @@ async def test_references_are_kept_only_for_our_tenant_without_names_and_erased_
         assert await store.load_reference("teams:user:29:user-1") is None  # erased with the answers
     finally:
         await store.close()
+
+
+async def test_a_redelivery_after_a_reply_that_did_not_go_is_answered_once(teams: Teams) -> None:
+    body = activity(teams.fake.service_url, "about", activity_id="lost-reply")
+    teams.fake.failures += [502]  # the Bot Connector refuses the reply: the turn is not done
+    await teams.post(body)
+    answered = [s for s in teams.fake.sent if s.get("attachments")]
+    assert answered == []
+    for _ in range(2):  # the channel redelivers; the second redelivery is dropped
+        assert (await teams.post(body)).status in (200, 201)
+    await teams.fake.wait(len(teams.fake.sent) + 1, timeout=1)
+    answered = [s for s in teams.fake.sent if s.get("attachments")]
+    assert len(answered) == 1 and "Protocol on Member/Officer Relations" in text_of(card_of(answered[0]))
