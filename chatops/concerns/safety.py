@@ -67,6 +67,7 @@ def plain(text: str) -> str:
     """The message as the patterns read it: lower case, no apostrophes, text-speak spelled out."""
     lowered = clean(text)[0].casefold().replace("’", "'").replace("'", "").replace("‘", "")
     lowered = re.sub(r"[“”\"()\[\]*_~`]", " ", lowered)
+    lowered = re.sub(r"(?<=\w)-(?=\w)", " ", lowered)  # knife-edge → knife edge, self-harm → self harm
     tokens = re.findall(r"[\w&]+|[^\w\s]", lowered)
     return " ".join(TEXT_SPEAK.get(t, t) for t in tokens)
 
