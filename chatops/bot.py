@@ -111,17 +111,19 @@ class Bot:
         protocol = lookup.protocol
         command = is_command(question)
         reading = concerns.read(question, protocol) if question and not command else None
+        alarm = concerns.assess(turn.text)  # every typed line, commands included, read whole
         concern = Choice(label=w.CHOICE_CONCERN, value=concerns.PREFIX + "start" + _carried(reading))
-        if reading is None:
+        if reading is None and not alarm:
             reply = lookup.answer(turn.text)  # recent answers are remembered, keyed by the question
-        else:  # a free question may be about someone's own situation: worked out afresh, never remembered
-            reply = lookup.compute(turn.text, asker=reading.reporter if reading.said_who or reading.subject else None)
-        own = reading is not None and (
-            bool(reading.alarm) or {"reporter", "subject"} <= set(reading.found) or reading.scope != "in"
+        else:  # someone's own situation, or danger: worked out afresh, never remembered
+            asker = reading.reporter if reading and (reading.said_who or reading.subject) else None
+            reply = lookup.compute(turn.text, asker=asker)
+        own = bool(alarm) or (
+            reading is not None and ({"reporter", "subject"} <= set(reading.found) or reading.scope != "in")
         )
-        if reading is not None and reading.alarm:
+        if alarm:
             ctx = concerns.Context(protocol, self.contacts, turn.platform, turn.user_name, self.ttl_hours)
-            reply = render.with_safety(reply, reading.alarm, ctx)
+            reply = render.with_safety(reply, alarm, ctx)
         if turn.direct:
             return reply.model_copy(update={"choices": [*reply.choices, concern], "shareable": not own})
         if not own:
@@ -225,10 +227,9 @@ class Bot:
     async def _triage(self, turn: Turn) -> Reply:
         protocol = self.library.protocol(turn.council)
         ctx = concerns.Context(protocol, self.contacts, turn.platform, turn.user_name, self.ttl_hours)
-        text = clean(turn.text)[0]
-        command = text.casefold().removeprefix(w.COMMAND_PREFIX).strip()
+        text = turn.text.strip()  # whole: the machine cleans it, and its safety check reads all of it
         if text.casefold().startswith(w.COMMAND_PREFIX):
-            text = command  # "/protocol concern" or "/protocol forget"
+            text = text[len(w.COMMAND_PREFIX) :].strip()  # "/protocol concern" or "/protocol forget"
         state = await self._load(turn)
         transition = concerns.step(state, text, ctx)
         key = _key(turn)

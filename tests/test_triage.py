@@ -530,3 +530,12 @@ def test_wording_templates_are_filled_with_exactly_their_placeholders() -> None:
     assert render.fill(wording.HANDOFF_SENT, person="Pat") == "Sent to Pat. They'll get in touch with you directly."
     with pytest.raises(ChatopsError):
         render.fill(wording.HANDOFF_SENT)  # a missing value is an error, never a "{person}" shown to someone
+
+
+async def test_danger_at_the_end_of_a_long_message_is_still_read() -> None:
+    long = "The councillor keeps asking me to print his party leaflets on the council copier. " * 8
+    text = long + "Some nights I think it would be easier if I just didn't wake up."
+    assert len(text) > 600
+    for said in (text, f"/protocol {text}", f"/protocol search {text}"):
+        reply = await Chat("llangunnor").say(said)
+        assert "Samaritans" in text_of(reply), said[:30]

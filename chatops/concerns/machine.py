@@ -264,7 +264,7 @@ def step(state: State | None, text: str, ctx: Context) -> Transition:
         return Transition(None, render.forgotten(ctx), forget=True)
     if lowered.startswith(PREFIX):
         return _pressed(state, lowered.removeprefix(PREFIX), ctx)
-    alarm = assess(raw)
+    alarm = assess(text)  # the whole message: lookups and the reading stop at 500 characters, safety doesn't
     transition = _typed(state, raw, lowered, ctx)
     if alarm and not render.has_safety(transition.reply):
         return Transition(transition.state, render.with_safety(transition.reply, alarm, ctx), transition.handoff)

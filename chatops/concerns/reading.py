@@ -123,7 +123,7 @@ def read(text: str, protocol: Protocol) -> Reading:
     vocab = for_protocol(protocol)
     cleaned = clean(text)[0]
     said = plain(cleaned)
-    alarm = assess(cleaned)
+    alarm = assess(text)  # the whole message, however long
     raw, tokens, concern_tokens, signed, starts = _tokens(cleaned, vocab)
     mentions = [m for m in vocab.mentions(tokens) if not _negated(raw, m)]
     mentions = _after_correction(raw, mentions)

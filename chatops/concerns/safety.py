@@ -9,10 +9,10 @@ looked for in what is left. Nothing of the message is kept.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-from ..text import clean
 from ..vocabulary import shared
 
 TEXT_SPEAK = {
@@ -63,9 +63,16 @@ def _patterns() -> _Patterns:
     )
 
 
+SAFETY_READS = 20_000
+"""Characters of a message the safety check reads: all of any real message (lookups read only the first
+500), because what matters most is often at the end of a long one."""
+
+
 def plain(text: str) -> str:
     """The message as the patterns read it: lower case, no apostrophes, text-speak spelled out."""
-    lowered = clean(text)[0].casefold().replace("’", "'").replace("'", "").replace("‘", "")
+    text = unicodedata.normalize("NFKC", text[:SAFETY_READS])
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    lowered = text.casefold().replace("’", "'").replace("'", "").replace("‘", "")
     lowered = re.sub(r"[“”\"()\[\]*_~`]", " ", lowered)
     lowered = re.sub(r"(?<=\w)-(?=\w)", " ", lowered)  # knife-edge → knife edge, self-harm → self harm
     tokens = re.findall(r"[\w&]+|[^\w\s]", lowered)
