@@ -148,6 +148,7 @@ class Vocabulary:
     protocol: Protocol
     phrases: dict[str, Meaning] = field(default_factory=dict)
     concern_phrases: dict[str, list[str]] = field(default_factory=dict)
+    not_concern: list[str] = field(default_factory=list)  # phrases that look like a kind of concern but aren't
     longest: int = 1
 
     @cached_property
@@ -299,6 +300,7 @@ def _build(protocol: Protocol) -> Vocabulary:
     for concern in protocol.concerns:
         phrases = [*common.concerns.get(concern.id, []), *concern.words]
         vocab.concern_phrases[concern.id] = list(dict.fromkeys(k for k in map(concern_key, phrases) if k))
+    vocab.not_concern = [k for k in map(concern_key, common.not_concern) if k]
     return vocab
 
 

@@ -385,6 +385,8 @@ def subject_roles(protocol: Protocol, reporter: Party) -> list[str]:
 def _category(tokens: list[str], vocab: Vocabulary, reporter: Party | None) -> str | None:
     offered = [c.id for c in vocab.protocol.concerns if c.cites_for(reporter)]
     text = f" {' '.join(tokens)} "
+    for phrase in vocab.not_concern:  # "I want to report him" is not about a report
+        text = text.replace(f" {phrase} ", " ~ ")
     best: tuple[int, int, str] | None = None
     for index, concern in enumerate(offered):
         score = sum(len(p.split()) + 1 for p in vocab.concern_phrases.get(concern, []) if f" {p} " in text)
