@@ -32,7 +32,7 @@ EVENT_MEMORY_SECONDS = 24 * 3600
 EVENT_LEASE_SECONDS = float(os.environ.get("CHATOPS_EVENT_LEASE_SECONDS", "30"))
 """How long an event being answered is its answerer's. Shorter than Slack's second retry (a minute
 later), so a redelivery after a crash is answered; longer than any turn takes."""
-EventState = Literal["new", "busy", "done"]
+EventState = Literal["new", "taken over", "busy", "done"]
 DEFAULT_REFERENCE_TTL_DAYS = 90
 REFERENCE_REFRESH_SECONDS = 24 * 3600.0
 PERSONAL = "personal"
@@ -288,8 +288,10 @@ class Store:
     async def begin_event(self, event_id: str, lease: float = EVENT_LEASE_SECONDS) -> EventState:
         """Start answering a platform event, once: ``new`` (answer it, then :meth:`finish_event`),
         ``done`` (answered before: a retry) or ``busy`` (being answered now). An event whose
-        answerer died (its lease ran out, not finished) is ``new`` again, so a redelivery after a
-        crash is answered rather than dropped."""
+        answerer died (its lease ran out, not finished) is ``taken over``: answer it, so a
+        redelivery after a crash is not dropped; but the dead answerer's reply may have gone just
+        before it died, so a platform that can read back its own messages looks there first, from
+        :meth:`event_began` on."""
         key, now = _event_key(event_id), self.now()
         row = delivered_events.c
         async with self.transaction() as conn:
@@ -307,9 +309,16 @@ class Store:
                 .values(lease_until=now + lease)
             )
             if taken.rowcount:
-                return "new"
+                return "taken over"
             done = (await conn.execute(select(row.done_at).where(row.event_id == key))).scalar()
             return "busy" if done is None else "done"
+
+    async def event_began(self, event_id: str) -> float | None:
+        """When the event's first attempt began (kept through takeovers): the earliest its reply
+        can have been posted. None if the event is not known."""
+        row = delivered_events.c
+        rows = await self.read(select(row.seen_at).where(row.event_id == _event_key(event_id)))
+        return float(rows[0].seen_at) if rows else None
 
     async def finish_event(self, event_id: str) -> None:
         """The event's reply was sent: redeliveries are dropped from now on."""

@@ -53,9 +53,11 @@ def serve_env(api: FakeSlackAPI, database_url: str, **extra: str) -> dict[str, s
 
 
 @contextlib.asynccontextmanager
-async def serving(env: dict[str, str]) -> AsyncIterator[asyncio.subprocess.Process]:
-    """A real ``chatops serve``, up and answering /healthz; killed (if still alive) on the way out."""
-    proc = await _spawn(["serve", "--host", "127.0.0.1"], env, stderr=subprocess.DEVNULL)
+async def serving(env: dict[str, str], log: Path | None = None) -> AsyncIterator[asyncio.subprocess.Process]:
+    """A real ``chatops serve``, up and answering /healthz; killed (if still alive) on the way out.
+    Its log goes to ``log`` (appended), else nowhere."""
+    with open(log or "/dev/null", "a") as err:  # the child has its own copy of the file once spawned
+        proc = await _spawn(["serve", "--host", "127.0.0.1"], env, stderr=err.fileno())
     try:
         async with aiohttp.ClientSession() as session:
             deadline = time.monotonic() + 30
@@ -123,6 +125,85 @@ def test_killed_during_a_turn_the_redelivery_is_answered_once(tmp_path: Path) ->
     statuses = asyncio.run(scenario())
     assert statuses[0] != 200  # Slack saw no acknowledgement, so it redelivers
     assert statuses[1:] == [200, 200, 1]  # answered once: one reply posted in all
+
+
+async def killed_with_the_reply_delivered(api: FakeSlackAPI, env: dict[str, str], event_id: str, log: Path) -> int:
+    """Slack has taken the reply to ``event_id`` but holds its answer; the server is killed while it
+    waits, so the event is never marked done. The status of that first delivery (0: cut off)."""
+    async with serving(env, log) as proc:
+        api.late_next("chat.postMessage", 2.0)  # posted at once, answered two seconds later
+        first = asyncio.create_task(send_event(env["PORT"], DM, event_id))
+        deadline = time.monotonic() + 10
+        while not api.posted() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert api.posted(), "the reply never arrived"
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+        status = await first
+    await asyncio.sleep(1.2)  # the dead answerer's lease (1 s) runs out
+    return status
+
+
+def test_killed_after_the_reply_arrived_the_redelivery_is_not_answered_again(tmp_path: Path) -> None:
+    """The gap between a reply arriving and its event being marked done: the restarted server finds
+    the reply (labelled with the event's key) in the conversation's history and marks the event done."""
+
+    async def scenario() -> tuple[list[int], list[Call], list[dict[str, Any]], str]:
+        api = await FakeSlackAPI(history_page=15, history_period=60.0).start()  # one look a minute
+        env = serve_env(api, f"sqlite:///{tmp_path}/held.sqlite3", CHATOPS_EVENT_LEASE_SECONDS="1")
+        log = tmp_path / "serve.log"
+        try:
+            statuses = [await killed_with_the_reply_delivered(api, env, "EvHeld", log)]
+            async with serving(env, log):
+                statuses.append(await send_event(env["PORT"], DM, "EvHeld", retry=1))
+                statuses.append(await send_event(env["PORT"], DM, "EvHeld", retry=2))
+                await asyncio.sleep(0.3)
+            posts = [c for c in api.calls if c.method == "chat.postMessage" and c.ok]
+            return statuses, posts, api.made("conversations.history"), log.read_text()
+        finally:
+            await api.close()
+
+    statuses, posts, looks, log = asyncio.run(scenario())
+    assert statuses[0] != 200 and statuses[1:] == [200, 200]
+    [post] = posts  # exactly one reply in the DM, in all
+    assert post.args["channel"] == "D1" and post.args["metadata"]["event_type"] == "chatops_reply"
+    assert post.args["metadata"]["event_payload"] == {"event": "slack:EvHeld", "page": 0, "last": True}
+    [look] = looks  # one look, one page (no cursor), from when the first attempt began
+    assert look["channel"] == "D1" and str(look["limit"]) == "15" and "cursor" not in look
+    assert look["include_all_metadata"] in (True, "1", "true")
+    assert post.at - 15 < float(look["oldest"]) <= post.at
+    assert "may be repeated" not in log
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [{"status": 500}, {"status": 429, "retry_after": 60}, {"status": 200, "error": "missing_scope"}],
+    ids=["slack-500", "ratelimited-for-a-minute", "missing-scope"],
+)
+def test_when_history_cannot_be_read_the_reply_is_given_again(tmp_path: Path, failure: dict[str, Any]) -> None:
+    """If the restarted server cannot tell whether the reply went, it answers again (never lost), and
+    says in one line, without the message, that the reply may be repeated."""
+
+    async def scenario() -> tuple[list[int], list[dict[str, Any]], str]:
+        api = await FakeSlackAPI().start()
+        env = serve_env(api, f"sqlite:///{tmp_path}/blind.sqlite3", CHATOPS_EVENT_LEASE_SECONDS="1")
+        log = tmp_path / "serve.log"
+        try:
+            statuses = [await killed_with_the_reply_delivered(api, env, "EvBlind", log)]
+            api.fail("conversations.history", **failure)
+            async with serving(env, log):
+                statuses.append(await send_event(env["PORT"], DM, "EvBlind", retry=1))
+                statuses.append(await send_event(env["PORT"], DM, "EvBlind", retry=2))
+                await asyncio.sleep(0.3)
+            return statuses, api.posted(), log.read_text()
+        finally:
+            await api.close()
+
+    statuses, posted, log = asyncio.run(scenario())
+    assert statuses[0] != 200 and statuses[1:] == [200, 200]
+    assert len(posted) == 2  # given again, once: the second redelivery finds it done
+    assert all(p["metadata"]["event_payload"]["event"] == "slack:EvBlind" for p in posted)
+    assert log.count("may be repeated") == 1 and DM["text"] not in log
 
 
 # --- announcements: pages, leases, unknown fates, history limits ------------------------------------

@@ -18,8 +18,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 from slack_sdk.models.blocks import Block
 
+from adapters.slack.deliver import REPLY_TYPE, label
 from adapters.slack.guard import SlackGuard
-from adapters.slack.testing import FakeSlackAPI, signed
+from adapters.slack.testing import Call, FakeSlackAPI, signed
 from adapters.web import create_app, slack_app
 from chatops import wording
 from chatops.bot import Bot
@@ -263,6 +264,47 @@ async def test_retried_events_are_handled_once(slack: Slack) -> None:
     await slack.api.wait("chat.postMessage")
     await asyncio.sleep(0.2)
     assert len(slack.api.made("chat.postMessage")) == 1
+    assert slack.api.made("conversations.history") == []  # nobody died answering it: nothing to look for
+
+
+async def died_answering(slack: Slack, event_id: str, reply_in: str | None = None, *, last: bool = True) -> None:
+    """The store (and Slack) as a server that died answering ``event_id`` left them: the event begun,
+    its lease run out, and, if ``reply_in`` is a channel, its labelled reply (or only its first page) there."""
+    store = slack_store(slack)
+    try:
+        assert await store.begin_event(f"slack:{event_id}", lease=-1) == "new"
+    finally:
+        await store.close()
+    if reply_in:
+        metadata = label(REPLY_TYPE, event=f"slack:{event_id}", page=0, last=last)
+        slack.api.calls.append(Call("chat.postMessage", {"channel": reply_in, "text": "reply", "metadata": metadata}))
+
+
+async def test_a_mention_taken_over_after_a_crash_is_looked_for_in_the_direct_messages(slack: Slack) -> None:
+    await died_answering(slack, "EvMentionDied", "D1")
+    before = len(slack.api.posted())
+    mention = {"type": "app_mention", "user": "U1", "channel": "C1", "text": "<@UBOT> I'm worried", "ts": "1.0"}
+    assert (await slack.event(mention, "EvMentionDied", retry=1)).status == 200
+    [look] = slack.api.made("conversations.history")
+    assert look["channel"] == "D1"  # where its private reply went
+    assert len(slack.api.posted()) == before and slack.api.made("chat.postEphemeral") == []
+
+
+async def test_a_rate_limit_that_fits_the_wait_is_waited_out_before_looking(slack: Slack) -> None:
+    await died_answering(slack, "EvWait", "D1")
+    slack.api.fail("conversations.history", status=429, retry_after=1)
+    dm = {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "ts": "1.0", "text": "roles chair"}
+    assert (await slack.event(dm, "EvWait", retry=1)).status == 200
+    assert len(slack.api.made("conversations.history")) == 2 and len(slack.api.posted()) == 1  # found: not again
+
+
+async def test_a_reply_found_only_in_part_is_given_again(slack: Slack, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    await died_answering(slack, "EvPart", "D1", last=False)
+    dm = {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "ts": "1.0", "text": "roles chair"}
+    assert (await slack.event(dm, "EvPart", retry=1)).status == 200
+    assert len(slack.api.posted()) == 2  # the whole reply again, rather than half of one
+    assert "only part of the reply went" in caplog.text and "roles chair" not in caplog.text
 
 
 async def test_rate_limits_are_retried_after_retry_after(slack: Slack) -> None:

@@ -124,10 +124,13 @@ async def test_an_event_is_answered_once_and_again_if_its_answerer_died(database
         await store.finish_event("Ev123")
         assert await store.begin_event("Ev123") == "done"
         assert await store.begin_event("Ev456", lease=10) == "new"  # its answerer dies here
+        began = clock.now
         clock.now += 5
         assert await store.begin_event("Ev456") == "busy"
         clock.now += 6
-        assert await store.begin_event("Ev456") == "new"  # the lease ran out: the redelivery is answered
+        assert await store.begin_event("Ev456") == "taken over"  # the lease ran out: answered, after a look
+        assert await store.event_began("Ev456") == began  # when the dead answerer began, not now
+        assert await store.event_began("Ev000") is None
         assert await store.begin_event("Ev789") == "new"
         await store.release_event("Ev789")  # answering failed
         assert await store.begin_event("Ev789") == "new"

@@ -6,7 +6,11 @@ a direct message. Message text is never logged.
 
 An event (a direct message, a mention) is acknowledged only once its reply was sent, or after
 ``ACK_WAIT`` with "not yet" (409), so that if the process dies on the way Slack redelivers it, and
-the redelivery is answered: the event is marked done in the store only after the reply.
+the redelivery is answered: the event is marked done in the store only after the reply. A reply
+posted for an event is labelled with the event's key (message metadata), so when a redelivery finds
+that the event's answerer died (it may have died after its reply arrived, before marking the event
+done), the conversation is looked at first and the event is answered again only if the reply is
+not there, or if that cannot be told: a reply repeated rather than a reply lost.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from chatops.reply import Reply
 
 from ..untrusted import retry_after
 from .blocks import ACTION_PREFIX, SHARE_ACTION, RenderCache, home_view, messages
-from .deliver import api_error
+from .deliver import REPLY_CHECK_SECONDS, REPLY_TYPE, api_error, find_reply, label, plain_client
 
 log = logging.getLogger("chatops.slack")
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
@@ -54,6 +58,7 @@ MEMBERSHIP_UNCHECKED = (
 CANNOT_SHARE = "I'm not a member of this channel, so I can't share this here. Add me by typing `{invite}` first."
 _EVENT = "chatops_event"  # context: the store's key of the event being answered
 _ANSWER = "chatops_answer"  # context: a future set True when the reply was sent, False if it failed
+_SINCE = "chatops_since"  # context: taken over from an answerer that died; when the event was first begun
 
 
 class _AnsweringApp(AsyncApp):
@@ -128,6 +133,7 @@ def build_app(
     signature check, which logs bodies it refuses, is off.
     """
     client = web_client(token, api_url)
+    reader = plain_client(token, api_url, REPLY_CHECK_SECONDS)  # looks for earlier replies, never waits long
 
     async def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
         # one workspace token, no auth.test round trip before the first acknowledgement
@@ -146,13 +152,17 @@ def build_app(
     def council(team: str | None) -> str | None:
         return team_councils.get(team or "")
 
-    async def post(channel: str, reply: Reply) -> None:
-        for message in messages(reply):
-            await client.chat_postMessage(channel=channel, **message)
+    async def post(channel: str, reply: Reply, event: str | None = None) -> None:
+        """Post a reply's pages; those answering an event carry its key, to be found after a crash."""
+        pages = messages(reply)
+        for number, message in enumerate(pages):
+            last = number == len(pages) - 1
+            metadata = label(REPLY_TYPE, event=event, page=number, last=last) if event else None
+            await client.chat_postMessage(channel=channel, metadata=metadata, **message)
 
-    async def direct(user: str, reply: Reply) -> None:
+    async def direct(user: str, reply: Reply, event: str | None = None) -> None:
         opened = await client.conversations_open(users=user)
-        await post(opened["channel"]["id"], reply)
+        await post(opened["channel"]["id"], reply, event)
 
     @app.middleware
     async def handle_each_event_once(body: dict[str, Any], context: AsyncBoltContext, next: Any) -> BoltResponse | None:
@@ -164,6 +174,8 @@ def build_app(
                 return BoltResponse(status=200, body="")  # a retry of something already answered
             if state == "busy":
                 return BoltResponse(status=409, body="being answered: ask again later")
+            if state == "taken over":
+                context[_SINCE] = await bot.store.event_began(key)
             context[_EVENT] = key
             context[_ANSWER] = asyncio.get_running_loop().create_future()
         await next()
@@ -186,6 +198,27 @@ def build_app(
             await bot.store.finish_event(key)
         if answer is not None and not answer.done():
             answer.set_result(True)
+
+    async def replied_before(context: AsyncBoltContext, channel: str | None = None, user: str = "") -> bool:
+        """Whether an event taken over from an answerer that died had been answered before it died:
+        its labelled reply looked for in the conversation it went to (``channel``, or ``user``'s
+        direct messages). If that cannot be told, no: answering twice beats leaving someone unanswered."""
+        key, since = context.get(_EVENT), context.get(_SINCE)
+        if key is None or since is None:
+            return False
+        found: bool | str
+        try:
+            where = channel or (await reader.conversations_open(users=user))["channel"]["id"]
+        except SlackApiError as exc:
+            found = f"cannot open the conversation: {api_error(exc)}"
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            found = f"cannot open the conversation: {type(exc).__name__}"
+        else:
+            found = await find_reply(reader, where, key, since)
+        if isinstance(found, str):
+            log.warning("answering an event again after a crash, so its reply may be repeated: %s", found)
+            return False
+        return found
 
     async def is_admin(user: str) -> bool | None:
         """Workspace admins and owners may change what a channel follows (users:read); None: can't tell."""
@@ -274,6 +307,8 @@ def build_app(
         async with answering(context):
             if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
                 return
+            if await replied_before(context, event["channel"]):
+                return
             turn = Turn(
                 text=event.get("text", ""),
                 user=event["user"],
@@ -282,11 +317,15 @@ def build_app(
                 platform="slack",
                 user_name=f"<@{event['user']}>",
             )
-            await post(event["channel"], await bot.handle(turn))
+            await post(event["channel"], await bot.handle(turn), context.get(_EVENT))
 
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], context: AsyncBoltContext) -> None:
         async with answering(context):
+            # only what goes to the person's direct messages can be found again; an ephemeral answer
+            # leaves nothing in history, so after a crash it may be shown twice
+            if await replied_before(context, user=event["user"]):
+                return
             text = _MENTION.sub("", event.get("text", "")).strip()
             turn = Turn(
                 text=f"{wording.COMMAND_PREFIX} {text}",
@@ -296,7 +335,7 @@ def build_app(
             )
             reply = await bot.handle(turn)
             if reply.move_to_direct:
-                await direct(event["user"], reply)
+                await direct(event["user"], reply, context.get(_EVENT))
                 text_only = wording.CONCERN_ONLY_PRIVATE
                 await client.chat_postEphemeral(channel=event["channel"], user=event["user"], text=text_only)
                 return

@@ -1,10 +1,12 @@
-"""Posting outbox messages (announcements, reminders) in Slack channels, page by page.
+"""Posting outbox messages (announcements, reminders) in Slack channels, page by page, and
+finding the bot's own messages again.
 
 Uses its own Web API client without the SDK's automatic retries (429, and connection errors, which
 could post a message twice), so that the outbox, which survives restarts, owns the waiting (at
 least ``Retry-After``) and the backoff. Each page is labelled with message metadata (the outbox key
 and the page number), which is how a page whose fate is unknown is looked for in the channel's
-history before it is posted again.
+history before it is posted again. The listeners label their replies to events the same way
+(:data:`REPLY_TYPE`), so that an event whose answerer died is looked for before it is answered again.
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ HISTORY_WAITS = 3
 SKEW = 10.0
 """Seconds of clock difference allowed between us and Slack when looking for a page."""
 EVENT_TYPE = "chatops_outbox"
+"""The label (metadata event type) of an outbox message's pages: ``{"outbox": key, "page": n}``."""
+REPLY_TYPE = "chatops_reply"
+"""The label of a listener's reply to an event: ``{"event": key, "page": n, "last": bool}``."""
+REPLY_CHECK_SECONDS = 5.0
+"""How long a look for an event's earlier reply may take a call or wait out a rate limit: well inside
+the event's lease (``CHATOPS_EVENT_LEASE_SECONDS``, 30), so nobody else takes the event over meanwhile."""
 GONE = {
     "channel_not_found",
     "not_in_channel",
@@ -56,19 +64,38 @@ def api_error(exc: SlackApiError) -> str:
     return error if isinstance(error, str) else f"http {exc.response.status_code}"
 
 
+def plain_client(token: str | None, base_url: str | None, timeout: float) -> AsyncWebClient:
+    """A Web API client that never retries by itself: its caller decides what to wait for."""
+    base = base_url or AsyncWebClient.BASE_URL
+    return AsyncWebClient(token=token, base_url=base, timeout=int(timeout), retry_handlers=[])
+
+
+def label(event_type: str, **payload: Any) -> dict[str, Any]:
+    """Message metadata saying what a message is for: people don't see it, but the bot reads it
+    back from history (``include_all_metadata``) to tell whether a message whose fate is unknown went."""
+    return {"event_type": event_type, "event_payload": payload}
+
+
+def label_of(message: Any, event_type: str) -> dict[str, Any]:
+    """The payload of a history message's label of ``event_type``; empty if it has none."""
+    metadata = message.get("metadata") if isinstance(message, dict) else None
+    if not isinstance(metadata, dict) or metadata.get("event_type") != event_type:
+        return {}
+    payload = metadata.get("event_payload")
+    return payload if isinstance(payload, dict) else {}
+
+
 class SlackDeliverer:
     def __init__(self, token: str | None, base_url: str | None = None, timeout: int = SEND_TIMEOUT) -> None:
-        self.client = AsyncWebClient(
-            token=token, base_url=base_url or AsyncWebClient.BASE_URL, timeout=timeout, retry_handlers=[]
-        )
+        self.client = plain_client(token, base_url, timeout)
         self.timeout = timeout
 
     async def deliver(self, channel: str, reply: Reply, key: str, first: int, sent: PageSent) -> Outcome:
         pages = messages(reply)
         for number in range(first, len(pages)):
-            label = {"event_type": EVENT_TYPE, "event_payload": {"outbox": key, "page": number}}
+            metadata = label(EVENT_TYPE, outbox=key, page=number)
             try:
-                await self.client.chat_postMessage(channel=channel, metadata=label, **pages[number])
+                await self.client.chat_postMessage(channel=channel, metadata=metadata, **pages[number])
             except SlackApiError as exc:
                 return _failure(exc)
             except aiohttp.ClientConnectorError:
@@ -127,13 +154,43 @@ class SlackDeliverer:
 
 
 def _labelled(message: Any, key: str, page: int) -> bool:
-    metadata = message.get("metadata") if isinstance(message, dict) else None
-    if not isinstance(metadata, dict) or metadata.get("event_type") != EVENT_TYPE:
-        return False
-    payload = metadata.get("event_payload")
-    if not isinstance(payload, dict) or payload.get("outbox") != key:
-        return False
-    return bool(payload.get("page", 0) == page)  # pages posted before pages were counted were page 0
+    payload = label_of(message, EVENT_TYPE)
+    # pages posted before pages were counted were page 0
+    return bool(payload.get("outbox") == key and payload.get("page", 0) == page)
+
+
+async def find_reply(client: AsyncWebClient, channel: str, event: str, since: float) -> bool | str:
+    """Whether the bot's whole reply to ``event`` (its last page) is in the conversation, posted
+    since ``since`` (when the event was first begun): True, False, or why that cannot be told.
+
+    One page of history, as much as Slack gives apps outside its Marketplace in a call (and one
+    call a minute): a ``429`` is waited out once if its ``Retry-After`` fits in
+    :data:`REPLY_CHECK_SECONDS`, else the answer is "cannot tell", not a wait of a minute while
+    the person waits for a reply."""
+    history: Any = None
+    oldest = f"{since - SKEW:.6f}"
+    for attempt in range(2):
+        try:
+            history = await client.conversations_history(
+                channel=channel, oldest=oldest, inclusive=True, include_all_metadata=True, limit=HISTORY_PAGE
+            )
+            break
+        except SlackApiError as exc:
+            wait = retry_after(exc.response.headers.get("Retry-After"))
+            if exc.response.status_code != 429 or attempt or wait is None or wait > REPLY_CHECK_SECONDS:
+                return f"cannot read the conversation: {api_error(exc)}"
+            await asyncio.sleep(wait)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            return f"cannot read the conversation: {type(exc).__name__}"
+    found = [label_of(message, REPLY_TYPE) for message in history.get("messages") or []]
+    found = [payload for payload in found if payload.get("event") == event]
+    if any(payload.get("last") is True for payload in found):
+        return True  # pages are posted in order: the last one went, so all did
+    if found:
+        return "only part of the reply went"
+    if history.get("has_more"):
+        return "more messages since than one look shows"
+    return False
 
 
 def _failure(exc: SlackApiError) -> Outcome:

@@ -91,7 +91,9 @@ class ChatopsTeamsBot(ActivityHandler):
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Each activity is answered once, and marked done only after its reply was sent: if the
         process dies mid-turn, the redelivery is answered. A redelivery that arrives while the
-        first is being answered waits for it (or, if its answerer died, takes over)."""
+        first is being answered waits for it (or, if its answerer died, takes over: Teams gives a bot
+        no way to read back a chat, so a reply that went just before the crash is given again, at
+        least once rather than lost)."""
         activity = turn_context.activity
         if not activity.id:
             await super().on_turn(turn_context)
@@ -101,7 +103,7 @@ class ChatopsTeamsBot(ActivityHandler):
         while (state := await self.bot.store.begin_event(key)) == "busy" and waited < BUSY_WAIT:
             await asyncio.sleep(0.5)
             waited += 0.5
-        if state != "new":
+        if state not in ("new", "taken over"):
             return  # answered already (or still being answered after BUSY_WAIT: that one will reply)
         try:
             await super().on_turn(turn_context)
