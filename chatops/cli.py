@@ -303,8 +303,12 @@ def _publish(args: argparse.Namespace, library: Library, settings: Settings) -> 
     return 0
 
 
+OUTBOX_STATUSES = ("pending", "claimed", "sending", "sent", "failed")
+"""Every outbox row state, in the order a message goes through them (``claimed``: taken, nothing sent yet)."""
+
+
 def _outbox_line(counts: dict[str, int]) -> str:
-    return "outbox: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("pending", "sending", "sent", "failed"))
+    return "outbox: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in OUTBOX_STATUSES)
 
 
 def _outbox(args: argparse.Namespace, library: Library, settings: Settings) -> int:

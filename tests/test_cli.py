@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
+
+from chatops.outbox import Outbox
+from chatops.reply import Reply
+from chatops.store import Store
 
 from .conftest import COUNCILS, DATA, run_cli
 
@@ -195,3 +200,24 @@ def test_serve_answers_health_checks_and_stops_on_sigterm(tmp_path: Path) -> Non
     assert proc.returncode == 0
     assert "SLACK_SIGNING_SECRET is not set" in stderr and "MICROSOFT_APP_ID is not set" in stderr
     assert "Traceback" not in stderr
+
+
+def test_outbox_summary_counts_every_status_including_claimed(tmp_path: Path) -> None:
+    """A message claimed by a sender (nothing sent yet) shows as claimed, not missing from the sum."""
+    url = f"sqlite:///{tmp_path}/outbox.sqlite3"
+
+    async def claim_one() -> None:
+        store = Store(url)
+        try:
+            box = Outbox(store)
+            for channel in ("C1", "C2"):
+                reply = Reply(council="llangunnor", council_name="Llangunnor", title="Changes", private=False)
+                await box.enqueue(f"announce:{channel}", "slack", channel, reply)
+            assert len(await box.claim("sender", limit=1)) == 1
+        finally:
+            await store.close()
+
+    asyncio.run(claim_one())
+    result = run_cli("outbox", env={"CHATOPS_DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "outbox: 1 pending, 1 claimed, 0 sending, 0 sent, 0 failed"
