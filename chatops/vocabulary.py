@@ -77,6 +77,7 @@ class Shared(_Model):
     search: Search = Search()
     self_: Said = Field(alias="self")
     witness: list[str] = Field(default_factory=list)
+    relatives: list[str] = Field(default_factory=list)
     corrections: list[str] = Field(default_factory=list)
 
 
@@ -294,8 +295,9 @@ def _build(protocol: Protocol) -> Vocabulary:
         for phrase in common.jobs.get(party, []):
             add(phrase, Meaning(vocab.base_role(party), party, party, "job"))
     for group, phrases in common.outside.items():
+        kind = "outside" if group != "ignore" else "ignore"
         for phrase in phrases:
-            add(phrase, Meaning(None, None, group, "outside"), overwrite=True)
+            add(phrase, Meaning(None, None, group, kind), overwrite=True)
     # 4. kinds of concern: the shared words for the same id, the label's words, and the council's own
     for concern in protocol.concerns:
         phrases = [*common.concerns.get(concern.id, []), *concern.words]

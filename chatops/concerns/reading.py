@@ -130,8 +130,14 @@ def read(text: str, protocol: Protocol) -> Reading:
 
     selves, witnesses = _said_patterns()
     own: Mention | None = next((m for m in mentions if _self_cue(raw, m, starts) or m.start in signed), None)
-    head = next((m for m in mentions if own and m.start == own.end and m.start not in starts and m.meaning.party), None)
-    own = head or own  # "I'm the Mayor's secretary": the last title is the person's own
+    head = next(
+        (m for m in mentions if own and m.start == own.end and m.start not in starts and m.meaning.kind == "job"),
+        None,
+    )
+    own = head or own  # "I'm the Mayor's secretary": the job after a title is the person's own
+    relative = next((m for m in mentions if m.meaning.party and _relative(raw, m)), None)
+    if relative is not None and own is None:
+        own = relative
     reporter: Party | None = own.meaning.party if own else None
     if reporter is None:
         fellow = next((m for m in mentions if m.meaning.party and _fellow(raw, m)), None)
@@ -144,14 +150,14 @@ def read(text: str, protocol: Protocol) -> Reading:
 
     others = [m for m in mentions if m is not own and not (m.end < len(raw) and raw[m.end] in UNITS)]
     people = [m for m in others if m.meaning.party is not None]
-    public = [m for m in others if m.meaning.party is None]
-    witness = any(p.search(said) for p in witnesses) or _saw_it_happen(raw, people, reporter)
+    public = [m for m in others if m.meaning.kind == "outside"]
+    witness = any(p.search(said) for p in witnesses) or _saw_it_happen(raw, people, reporter) or own is relative
 
     subject_mention: Mention | None = None
     scope: Scope = "in"
     affected: Party | None = None
     if witness:
-        affected = _affected(raw, people, reporter)
+        affected = reporter if own is relative and relative is not None else _affected(raw, people, reporter)
     if reporter is not None or affected is not None:
         side = affected or reporter
         assert side is not None
@@ -250,6 +256,17 @@ def sides_of(people: list[Mention]) -> set[Party]:
     return {party for m in people if (party := m.meaning.party) is not None}
 
 
+def _relative(raw: list[str], mention: Mention) -> bool:
+    """ "my wife is the clerk", "my dad's a town councillor": someone close to the writer holds the role."""
+    before = raw[max(0, mention.start - 6) : mention.start]
+    relatives = set(shared().relatives)
+    for i, word in enumerate(before):
+        if word in relatives and i > 0 and before[i - 1] in {"my", "our"}:
+            between = before[i + 1 :]
+            return not any(w in VERBISH - {"is", "was"} for w in between)
+    return False
+
+
 def _fellow(raw: list[str], mention: Mention) -> bool:
     """ "a fellow councillor", "another member", "one of our officers": the writer is on that side."""
     before = raw[max(0, mention.start - 3) : mention.start]
@@ -325,9 +342,9 @@ def _self_cue(raw: list[str], mention: Mention, starts: set[int]) -> bool:
                 return gap == 0 or cue != ("as",)
     if mention.start > 0 and raw[mention.start - 1] == "i" and mention.meaning.kind != "side":
         return True  # "I chair planning", "I lead the cabinet"
-    rest = raw[mention.end : mention.end + 4]
+    rest = raw[mention.end : mention.end + 5]
     opening = mention.start in starts or (mention.start - 1 in starts and raw[mention.start - 1] in GREETINGS)
-    return "here" in rest[:3] and (mention.start == 0 or opening)
+    return "here" in rest[:4] and (mention.start == 0 or opening)
 
 
 def _possessive(raw: list[str], mention: Mention) -> bool:
