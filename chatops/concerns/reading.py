@@ -151,13 +151,14 @@ def read(text: str, protocol: Protocol) -> Reading:
     others = [m for m in mentions if m is not own and not (m.end < len(raw) and raw[m.end] in UNITS)]
     people = [m for m in others if m.meaning.party is not None]
     public = [m for m in others if m.meaning.kind == "outside"]
-    witness = any(p.search(said) for p in witnesses) or _saw_it_happen(raw, people, reporter) or own is relative
+    by_relative = relative is not None and own is relative
+    witness = any(p.search(said) for p in witnesses) or _saw_it_happen(raw, people, reporter) or by_relative
 
     subject_mention: Mention | None = None
     scope: Scope = "in"
     affected: Party | None = None
     if witness:
-        affected = reporter if own is relative and relative is not None else _affected(raw, people, reporter)
+        affected = reporter if by_relative else _affected(raw, people, reporter)
     if reporter is not None or affected is not None:
         side = affected or reporter
         assert side is not None
