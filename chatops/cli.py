@@ -18,7 +18,7 @@ from typing import Any
 
 from . import concerns
 from .bot import Bot, Messenger, Turn
-from .contacts import load_contacts
+from .contacts import check_contacts, load_contacts
 from .councils import DEFAULT_COUNCIL, Library, protocol_files
 from .errors import ChatopsError, ProtocolDataError, SettingsError
 from .loading import load_protocol
@@ -401,20 +401,23 @@ def _validate(args: argparse.Namespace, library: Library, settings: Settings) ->
     for given in args.paths:
         path = Path(given)
         if path.is_dir():
-            paths += protocol_files(path)
+            paths += protocol_files(path) + sorted(path.glob("contacts*.y*ml"))
         elif path.is_file():
             paths.append(path)
         else:
             problems.append(f"{path}:0: no such file or folder")
     if not args.paths:
         paths = [library.paths[council] for council in library.ids]
-    for path in paths:
+        paths += [settings.contacts] if settings.contacts else []
+    councils: dict[str, Protocol | None] = {}
+    for path in sorted(paths, key=lambda p: p.name.startswith("contacts")):  # councils first, then contacts
         try:
             if path.name.startswith("contacts"):
-                contacts = load_contacts(path)
+                contacts = check_contacts(path, {**_councils(library), **councils})
                 print(f"ok {path}: contacts for {', '.join(contacts.root) or 'no council'}")
                 continue
-            protocol = load_protocol(path)
+            councils[path.stem] = None
+            councils[path.stem] = protocol = load_protocol(path)
         except ProtocolDataError as exc:
             problems += exc.problems
             continue
@@ -424,6 +427,17 @@ def _validate(args: argparse.Namespace, library: Library, settings: Settings) ->
     for problem in problems:
         print(problem)
     return EXIT_PROBLEMS if problems else 0
+
+
+def _councils(library: Library) -> dict[str, Protocol | None]:
+    """Every council this deployment serves, for checking a contacts file (None: its file is broken)."""
+    out: dict[str, Protocol | None] = {}
+    for council in library.ids:
+        try:
+            out[council] = library.protocol(council)
+        except ProtocolDataError:
+            out[council] = None
+    return out
 
 
 def _schema(args: argparse.Namespace, library: Library, settings: Settings) -> int:

@@ -8,13 +8,15 @@ The keys are the ``contacts`` named by the protocol's procedure steps (``portfol
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from .loading import load_yaml_model
-from .model import Slug, Text
+from .errors import ProtocolDataError
+from .loading import Loc, load_yaml_model, located, nearest
+from .model import Protocol, Slug, Text
 
 
 class Person(BaseModel):
@@ -61,3 +63,27 @@ def load_contacts(path: Path | None) -> Contacts:
     if path is None:
         return NO_CONTACTS
     return load_yaml_model(path, Contacts)[1]
+
+
+def contact_keys(protocol: Protocol) -> set[str]:
+    """The keys a contacts file may use for this council: its role ids and its steps' contacts."""
+    keys = {role.id for role in protocol.roles}
+    return keys | {c for p in protocol.procedures for step in p.steps for c in step.contacts}
+
+
+def check_contacts(path: Path, councils: Mapping[str, Protocol | None]) -> Contacts:
+    """Load a contacts file and check it against the councils (``None``: a council whose own file is
+    broken). A misspelt council or key would be read by nobody, and the bot would silently name no one."""
+    node, contacts = load_yaml_model(path, Contacts)
+    problems: list[tuple[Loc, str]] = []
+    for council, people in contacts.root.items():
+        if council not in councils:
+            problems.append(((council,), nearest(council, councils, "a council here")))
+            continue
+        protocol = councils[council]
+        for key in people.root if protocol else ():
+            if protocol and key not in (valid := contact_keys(protocol)):
+                problems.append(((council, key), nearest(key, valid, f"a role or step contact of {council}")))
+    if problems:
+        raise ProtocolDataError(located(path, node, problems, keys=True))
+    return contacts

@@ -195,6 +195,12 @@ class Protocol(_Model):
         return f"{self.council} — " + ", ".join(parts)
 
 
+_TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+"""Curly quotes and long dashes as their plain forms: a clerk's editor or a Word document may turn
+one into the other, and a quote should not fail for what the eye cannot see."""
+
+
 def squash(text: str) -> str:
-    """Text compared for quoting: case and runs of white space do not matter."""
-    return re.sub(r"\s+", " ", text).strip().casefold()
+    """Text compared for quoting: case, typographic quotes and dashes, and runs of white space
+    (non-breaking spaces too) do not matter."""
+    return re.sub(r"\s+", " ", text.translate(_TYPOGRAPHY)).strip().casefold()
