@@ -47,7 +47,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CORPUS = HERE / "concerns"
 TUNING = sorted(CORPUS.glob("tuning-*.yaml"))
-HOLDOUT = [CORPUS / "holdout-2.yaml"]
+HOLDOUT = sorted(CORPUS.glob("holdout-*.yaml"))
 TEST_COUNCILS = ROOT / "tests" / "data" / "councils"
 BASELINE = "5c65892"
 """The last commit before the concern reader was rebuilt from data."""
