@@ -76,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--app-id", metavar="GUID", help="the bot's app id (default MICROSOFT_APP_ID)")
     p = sub.add_parser("validate", help="check protocol (and contacts*.yaml) files; prints file:line: problem lines")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: every council's file)")
+    p = sub.add_parser("check", help="self-test a council's file: roles, concerns, procedures, expectations, help")
+    p.add_argument("council", nargs="?", metavar="COUNCIL", help="council id (default: the default council)")
+    p.add_argument("--json", action="store_true", help='print {"council", "ok", "checks": [{"ok", "what", "fix"}]}')
     p = sub.add_parser("schema", help="print the JSON Schema of protocol files")
     p.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE instead")
     return parser
@@ -440,6 +443,20 @@ def _councils(library: Library) -> dict[str, Protocol | None]:
     return out
 
 
+def _check(args: argparse.Namespace, library: Library, settings: Settings) -> int:
+    """The self-test a clerk runs after editing: one line per check, exit 1 if any fails."""
+    from . import selfcheck
+
+    protocol = library.protocol(args.council)
+    checks = selfcheck.run(protocol)
+    failed = any(not c.ok for c in checks)
+    if args.json:
+        _print_json({"council": protocol.id, "ok": not failed, "checks": [vars(c) for c in checks]})
+    else:
+        print("\n".join(c.line for c in checks))
+    return EXIT_PROBLEMS if failed else 0
+
+
 def _schema(args: argparse.Namespace, library: Library, settings: Settings) -> int:
     text = json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"
     if args.out:
@@ -467,6 +484,7 @@ _ACTIONS = {
     "search": _search,
     "triage": _triage,
     "validate": _validate,
+    "check": _check,
     "schema": _schema,
     "serve": _serve,
     "manifest": _manifest,

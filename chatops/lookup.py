@@ -88,12 +88,13 @@ class Lookup:
     # --- commands ----------------------------------------------------------------------------
     def help(self, rest: str = "", empty: bool = False) -> Reply:
         blocks: list[Block] = [Paragraph(text=self._fill(w.HELP_INTRO))]
-        lines = [f"`{w.COMMAND_PREFIX} {c.example}` — {c.description}" for c in w.COMMANDS]
+        examples = help_examples(self.protocol)
+        lines = [f"`{w.COMMAND_PREFIX} {example}` — {c.description}" for c, example in examples]
         lines.append(w.HELP_QUESTION.format(example=w.QUESTION_EXAMPLE))
         blocks.append(Paragraph(text="\n".join(lines)))
         channel_lines = [f"`{w.COMMAND_PREFIX} {c.example}` — {c.description}" for c in w.CHANNEL_COMMANDS]
         blocks.append(Paragraph(text="\n".join([w.HELP_CHANNELS, *channel_lines])))
-        choices = [Choice(label=c.example, value=command_value(c.example)) for c in w.COMMANDS[1:4]]
+        choices = [Choice(label=example, value=command_value(example)) for _, example in examples[1:4]]
         return self._reply(w.EMPTY_TITLE if empty else w.HELP_TITLE, blocks, choices, cite=False)
 
     def about(self, rest: str = "") -> Reply:
@@ -247,7 +248,8 @@ class Lookup:
         hits = self.searcher.search(rest, limit=3, asker=self._asker)
         if not hits:
             blocks: list[Block] = [Paragraph(text=self._fill(w.SEARCH_NONE))]
-            choices = [Choice(label=c.example, value=command_value(c.example)) for c in w.COMMANDS[:4]]
+            examples = help_examples(self.protocol)[:4]
+            choices = [Choice(label=example, value=command_value(example)) for _, example in examples]
             return self._reply(w.SEARCH_TITLE, blocks, choices, cite=False)
         choices = [
             Choice(label=w.CHOICE_SECTION.format(ref=h.passage.ref), value=command_value(f"section {h.passage.ref}"))
@@ -375,6 +377,25 @@ class Lookup:
     @staticmethod
     def _with_note(reply: Reply, note: str) -> Reply:
         return reply.model_copy(update={"blocks": [Paragraph(text=note), *reply.blocks]})
+
+
+def help_examples(protocol: Protocol) -> list[tuple[w.Command, str]]:
+    """Each command with its example filled from this council's data: its own names for each side, a
+    clause it has, the side its procedure is for. ``procedure`` is left out when it has none, so help
+    never advertises what the council's protocol lacks."""
+    values = {
+        "councillor": protocol.name_of("councillor", plural=False).casefold(),
+        "officer": protocol.name_of("officer", plural=False).casefold(),
+        "ref": protocol.clauses[-1].ref,
+        "raiser": protocol.name_of(protocol.procedures[0].raised_by, plural=False).casefold()
+        if protocol.procedures
+        else "",
+    }
+    return [
+        (command, command.example.format(**values))
+        for command in w.COMMANDS
+        if command.name != "procedure" or protocol.procedures
+    ]
 
 
 def _distinct_refs(hits: list[Hit]) -> list[Hit]:

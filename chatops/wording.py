@@ -11,6 +11,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Command:
+    """A command as help lists it. ``example`` is filled with the council's own data (``{councillor}``,
+    ``{officer}``: its names for each side; ``{raiser}``: the side its first procedure is for; ``{ref}``:
+    a clause it has), so help never shows an example that fails for that council."""
+
     name: str
     usage: str
     description: str
@@ -20,12 +24,12 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("help", "help", "Every command, with an example", "help"),
     Command(
-        "roles", "roles [who]", "Roles and responsibilities: councillor, officer, chair, clerk…", "roles councillor"
+        "roles", "roles [who]", "Roles and responsibilities: councillor, officer, chair, clerk…", "roles {councillor}"
     ),
-    Command("expectations", "expectations <who>", "What one side can expect from the other", "expectations officer"),
+    Command("expectations", "expectations <who>", "What one side can expect from the other", "expectations {officer}"),
     Command("principles", "principles", "The protocol's general principles", "principles"),
-    Command("procedure", "procedure [employee|member]", "What to do when things go wrong", "procedure employee"),
-    Command("section", "section <number>", "One section or clause, word for word", "section 4.2"),
+    Command("procedure", "procedure [who raises it]", "What to do when things go wrong", "procedure {raiser}"),
+    Command("section", "section <number>", "One section or clause, word for word", "section {ref}"),
     Command("about", "about", "Which protocol this is: council, adoption, version", "about"),
     Command(
         "search",
