@@ -26,6 +26,7 @@ from .model import Protocol
 from .reply import Reply
 from .settings import Settings
 from .vocabulary import unreachable
+from .wording import COMMAND_PREFIX
 
 EXIT_PROBLEMS, EXIT_USAGE = 1, 2
 
@@ -144,6 +145,8 @@ def _command(args: argparse.Namespace, library: Library, settings: Settings) -> 
     council = library.resolve(args.council)
     library.protocol(council)  # a broken file is a clear error here, not a generic apology
     text = " ".join(args.args)
+    if not text.casefold().startswith(COMMAND_PREFIX):  # as typed after /protocol: concern and forget too
+        text = f"{COMMAND_PREFIX} {text}".strip()
     reply = asyncio.run(_answer(_bot(library, settings), Turn(text=text, council=council, user_name=getpass.getuser())))
     if args.json:
         _print_json({**reply.model_dump(mode="json"), "text": reply.as_text()})

@@ -151,6 +151,11 @@ def test_console_runs_a_whole_concern_and_keeps_nothing_typed(tmp_path: Path) ->
     assert stored and b"SECRET-WORD-42" not in stored
 
 
+def test_command_is_what_follows_slash_protocol_concern_and_forget_too() -> None:
+    assert "Raise a concern privately" in run_cli("command", "concern").stdout
+    assert run_cli("command", "about").stdout == run_cli("command", "/protocol about").stdout
+
+
 def test_validate_checks_contacts_files(tmp_path: Path) -> None:
     assert run_cli("validate", str(DATA / "contacts.example.yaml")).returncode == 0
     broken = tmp_path / "contacts.yaml"
