@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from .. import wording as w
 from ..contacts import Person
 from ..errors import ChatopsError
+from ..lookup import Lookup
 from ..model import Protocol
 from ..reply import Block, Choice, Paragraph, Quote, Reply
 from .route import cited, danger_steps, route
@@ -56,16 +57,8 @@ def note(text: str) -> Paragraph:
 
 
 def _reply(ctx: Context, title: str, blocks: list[Block], choices: list[Choice]) -> Reply:
-    p = ctx.protocol
-    return Reply(
-        council=p.id,
-        council_name=p.council,
-        title=title,
-        blocks=blocks,
-        choices=choices,
-        source=p.citation,
-        shareable=False,
-    )
+    """Every reply about a concern is private to the person and never offered for sharing."""
+    return Lookup.reply_for(ctx.protocol, title, blocks, choices).model_copy(update={"shareable": False})
 
 
 def _restart() -> Choice:
