@@ -151,6 +151,9 @@ INFORMAL_LABEL = {"yes": "Yes, I've tried", "no": "Not yet", "unsure": "Not sure
 ASK_GENDER = "The protocol lets you approach a male or a female manager. Would you rather speak to…"
 GENDER_LABEL = {"female": "A female manager", "male": "A male manager", "any": "No preference"}
 NOT_UNDERSTOOD = "Sorry, I didn't follow that."
+AFTER_ADVICE = (
+    "My suggestions are in my last message. Choose an option below, or describe a new concern in your own words."
+)
 
 READING = "I understand: {summary}. If that's wrong, just tell me (for example “no, I'm a {Councillor}”)."
 NEW_CONCERN = "That sounds like a new concern, so I've started afresh."

@@ -539,3 +539,13 @@ async def test_danger_at_the_end_of_a_long_message_is_still_read() -> None:
     for said in (text, f"/protocol {text}", f"/protocol search {text}"):
         reply = await Chat("llangunnor").say(said)
         assert "Samaritans" in text_of(reply), said[:30]
+
+
+async def test_something_unclear_after_the_advice_points_back_briefly() -> None:
+    chat = Chat("llangunnor")
+    advice = await chat.say("Clerk here. Cllr Evans keeps shouting at me in meetings")
+    assert advice.title == "Your options under the protocol"
+    assert "concerned about a Councillor" in text_of(advice)  # a whole side reads as one person
+    unclear = await chat.say("hmm ok")
+    assert "didn't follow" in text_of(unclear) and not unclear.quotes  # not the whole advice again
+    assert [c.label for c in unclear.choices] == [c.label for c in advice.choices]

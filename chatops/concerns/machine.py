@@ -405,10 +405,8 @@ def _advance(
 
 def _again(state: State, ctx: Context) -> Transition:
     sorry: list[render.Block] = [render.note(w.NOT_UNDERSTOOD)]
-    if state.phase == "done":
-        return Transition(state, render.recommendation(state, ctx, sorry))
-    if state.phase == "outside":
-        return Transition(state, render.outside(state, ctx, sorry))
+    if state.phase in ("done", "outside"):
+        return Transition(state, render.after_advice(state, ctx))
     return Transition(state, render.ask(state, next_question(state, ctx), ctx, sorry))
 
 

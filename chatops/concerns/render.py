@@ -17,6 +17,7 @@ from ..errors import ChatopsError
 from ..lookup import Lookup
 from ..model import Protocol
 from ..reply import Block, Choice, Paragraph, Quote, Reply
+from ..vocabulary import for_protocol
 from .route import cited, danger_steps, route
 from .safety import Alarm
 
@@ -128,7 +129,10 @@ def summary(state: State, ctx: Context) -> str:
         parts.append(fill(w.SUMMARY_WITNESS if state.witness else w.SUMMARY_REPORTER, who=who))
     if state.subject:
         role = protocol.role_by_id.get(state.subject)
-        parts.append(fill(w.SUMMARY_SUBJECT, whom=_a(role.name) if role else state.subject))
+        whom = _a(role.name) if role else state.subject
+        if role and for_protocol(protocol).base_role(role.party) == role.id:
+            whom = _a(protocol.name_of(role.party, plural=False))  # a whole side: "a Councillor"
+        parts.append(fill(w.SUMMARY_SUBJECT, whom=whom))
     if state.category:
         label = next((c.label for c in protocol.concerns if c.id == state.category), w.OTHER_CATEGORY)
         parts.append(fill(w.SUMMARY_CATEGORY, what=label[:1].lower() + label[1:]))
@@ -204,6 +208,13 @@ def recommendation(state: State, ctx: Context, intro: Sequence[Block] | None = N
         choices.append(Choice(label=w.CHOICE_CHANGE_CATEGORY, value=PREFIX + "change=category"))
     choices += [_restart(), _forget()]
     return _reply(ctx, w.RECOMMEND_TITLE, blocks, choices)
+
+
+def after_advice(state: State, ctx: Context) -> Reply:
+    """Something not understood after the advice: a short pointer back, not the whole advice again."""
+    again = recommendation(state, ctx) if state.phase == "done" else outside(state, ctx)
+    blocks: list[Block] = [note(w.NOT_UNDERSTOOD + " " + w.AFTER_ADVICE)]
+    return again.model_copy(update={"blocks": blocks})
 
 
 def outside(state: State, ctx: Context, intro: Sequence[Block] | None = None) -> Reply:
