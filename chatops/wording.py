@@ -155,7 +155,7 @@ AFTER_ADVICE = (
     "My suggestions are in my last message. Choose an option below, or describe a new concern in your own words."
 )
 
-READING = "I understand: {summary}. If that's wrong, just tell me (for example “no, I'm a {Councillor}”)."
+READING = "I understand: {summary}. If that's wrong, just tell me (for example “no, I'm {other_side}”)."
 NEW_CONCERN = "That sounds like a new concern, so I've started afresh."
 CORRECTED = "Thanks — I've changed that."
 SUMMARY_REPORTER = "you're {who}"

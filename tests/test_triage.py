@@ -526,7 +526,7 @@ def test_wording_templates_are_filled_with_exactly_their_placeholders() -> None:
     from chatops.concerns import render
     from chatops.errors import ChatopsError
 
-    assert render.placeholders(wording.READING) == {"summary", "Councillor"}
+    assert render.placeholders(wording.READING) == {"summary", "other_side"}
     assert render.fill(wording.HANDOFF_SENT, person="Pat") == "Sent to Pat. They'll get in touch with you directly."
     with pytest.raises(ChatopsError):
         render.fill(wording.HANDOFF_SENT)  # a missing value is an error, never a "{person}" shown to someone

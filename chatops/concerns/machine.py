@@ -367,14 +367,12 @@ def _described(
         blocks += render.safety(reading.alarm, ctx)
     if opening:
         blocks.append(render.privacy(ctx))
-    if updated == state and not reading.alarm:
-        return (
-            _again(state, ctx)
-            if not opening
-            else Transition(
+    if updated == state and not reading.alarm and not reading.found:
+        if opening:
+            return Transition(
                 state, render.ask(state, next_question(state, ctx), ctx, intro=[*blocks, render.describe()])
             )
-        )
+        return _again(state, ctx)
     if override and not opening and updated != state:
         blocks.append(render.note(w.CORRECTED))
     return _advance(updated.model_copy(update={"phase": "asking"}), ctx, intro=blocks, understood=True)

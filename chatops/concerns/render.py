@@ -17,7 +17,7 @@ from ..errors import ChatopsError
 from ..lookup import Lookup
 from ..model import Protocol
 from ..reply import Block, Choice, Paragraph, Quote, Reply
-from ..vocabulary import for_protocol
+from ..vocabulary import for_protocol, other
 from .route import cited, danger_steps, route
 from .safety import Alarm
 
@@ -118,7 +118,9 @@ def ask(state: State, question: Question | None, ctx: Context, intro: Sequence[B
 
 
 def understood(state: State, ctx: Context) -> Paragraph:
-    return Paragraph(text=fill(w.READING, ctx.protocol, summary=summary(state, ctx)), tag=UNDERSTOOD)
+    side = other(state.reporter) if state.reporter else "councillor"
+    other_side = _a(ctx.protocol.name_of(side, plural=False))
+    return Paragraph(text=fill(w.READING, summary=summary(state, ctx), other_side=other_side), tag=UNDERSTOOD)
 
 
 def summary(state: State, ctx: Context) -> str:
