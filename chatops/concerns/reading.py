@@ -128,61 +128,16 @@ def read(text: str, protocol: Protocol) -> Reading:
     mentions = [m for m in vocab.mentions(tokens) if not _negated(raw, m)]
     mentions = _after_correction(raw, mentions)
 
-    selves, witnesses = _said_patterns()
-    own: Mention | None = next((m for m in mentions if _self_cue(raw, m, starts) or m.start in signed), None)
-    head = next(
-        (m for m in mentions if own and m.start == own.end and m.start not in starts and m.meaning.kind == "job"),
-        None,
-    )
-    own = head or own  # "I'm the Mayor's secretary": the job after a title is the person's own
-    relative = next((m for m in mentions if m.meaning.party and _relative(raw, m)), None)
-    if relative is not None and own is None:
-        own = relative
-    reporter: Party | None = own.meaning.party if own else None
-    if reporter is None:
-        fellow = next((m for m in mentions if m.meaning.party and _fellow(raw, m)), None)
-        reporter = fellow.meaning.party if fellow else None
-    said_who = reporter is not None
-    if reporter is None:
-        sides = {party for party, pattern in selves if pattern.search(said)}
-        if len(sides) == 1:
-            reporter, said_who = sides.pop(), True
-
+    own, relative, reporter, said_who = _writer(raw, mentions, said, signed, starts)
     others = [m for m in mentions if m is not own and not (m.end < len(raw) and raw[m.end] in UNITS)]
     people = [m for m in others if m.meaning.party is not None]
     public = [m for m in others if m.meaning.kind == "outside"]
     by_relative = relative is not None and own is relative
-    witness = any(p.search(said) for p in witnesses) or _saw_it_happen(raw, people, reporter) or by_relative
-
-    subject_mention: Mention | None = None
-    scope: Scope = "in"
+    witness = any(p.search(said) for p in _said_patterns()[1]) or _saw_it_happen(raw, people, reporter) or by_relative
     affected: Party | None = None
     if witness:
         affected = reporter if by_relative else _affected(raw, people, reporter)
-    if reporter is not None or affected is not None:
-        side = affected or reporter
-        assert side is not None
-        across = [m for m in people if m.meaning.party == other(side)]
-        if affected and reporter and affected != reporter:
-            across = [m for m in people if m.meaning.party == other(affected)]
-        subject_mention = _most_specific(across, vocab)
-        if subject_mention is None and public:
-            scope = "public"
-        elif subject_mention is None and [m for m in people if m.meaning.party == side and not _possessive(raw, m)]:
-            scope = "same-side"
-        reporter = side
-    elif people:
-        actor = _actor(raw, people, starts)
-        subject_mention = actor or _most_specific(people, vocab)
-        sides = sides_of(people)
-        if subject_mention and FIRST_PERSON & set(raw) and (actor or len(sides) == 1):
-            reporter = other(subject_mention.meaning.party or "officer")
-            across = [m for m in people if m.meaning.party == subject_mention.meaning.party]
-            subject_mention = _most_specific(across, vocab)
-    elif public:
-        scope = "public"
-    if reporter is None and subject_mention and subject_mention.meaning.party and len(sides_of(people)) == 1:
-        reporter = other(subject_mention.meaning.party)  # only one side named, and something it did
+    subject_mention, scope, reporter = _whom(raw, people, public, reporter, affected, starts, vocab)
 
     subject = _council_subject(subject_mention, protocol, reporter) if subject_mention else None
     category = _category(concern_tokens, vocab, reporter)
@@ -210,6 +165,65 @@ def read(text: str, protocol: Protocol) -> Reading:
     return Reading(
         reporter, subject, category, gender, tried, scope, witness and affected is not None, alarm, said_who, found
     )
+
+
+def _writer(
+    raw: list[str], mentions: list[Mention], said: str, signed: set[int], starts: set[int]
+) -> tuple[Mention | None, Mention | None, Party | None, bool]:
+    """Who is writing: the title they give themselves (or a relative's), "a fellow councillor", or how they
+    speak of themselves ("my ward", "my line manager"). Returns (own title, relative's title, side, said so)."""
+    own = next((m for m in mentions if _self_cue(raw, m, starts) or m.start in signed), None)
+    head = next(
+        (m for m in mentions if own and m.start == own.end and m.start not in starts and m.meaning.kind == "job"),
+        None,
+    )
+    own = head or own  # "I'm the Mayor's secretary": the job after a title is the person's own
+    relative = next((m for m in mentions if m.meaning.party and _relative(raw, m)), None)
+    if relative is not None and own is None:
+        own = relative
+    reporter: Party | None = own.meaning.party if own else None
+    if reporter is None:
+        fellow = next((m for m in mentions if m.meaning.party and _fellow(raw, m)), None)
+        reporter = fellow.meaning.party if fellow else None
+    if reporter is not None:
+        return own, relative, reporter, True
+    sides = {party for party, pattern in _said_patterns()[0] if pattern.search(said)}
+    return own, relative, (sides.pop() if len(sides) == 1 else None), len(sides) == 1
+
+
+def _whom(
+    raw: list[str],
+    people: list[Mention],
+    public: list[Mention],
+    reporter: Party | None,
+    affected: Party | None,
+    starts: set[int],
+    vocab: Vocabulary,
+) -> tuple[Mention | None, Scope, Party | None]:
+    """Whom the concern is about, whether it is outside the protocol, and the side of the person affected
+    (the writer's own, a witness's colleague's, or the other side of whoever acted on the writer)."""
+    subject: Mention | None = None
+    scope: Scope = "in"
+    if reporter is not None or affected is not None:
+        side = affected or reporter
+        assert side is not None
+        subject = _most_specific([m for m in people if m.meaning.party == other(side)], vocab)
+        if subject is None and public:
+            scope = "public"
+        elif subject is None and [m for m in people if m.meaning.party == side and not _possessive(raw, m)]:
+            scope = "same-side"
+        reporter = side
+    elif people:
+        actor = _actor(raw, people, starts)
+        subject = actor or _most_specific(people, vocab)
+        if subject and FIRST_PERSON & set(raw) and (actor or len(sides_of(people)) == 1):
+            reporter = other(subject.meaning.party or "officer")
+            subject = _most_specific([m for m in people if m.meaning.party == subject.meaning.party], vocab)
+    elif public:
+        scope = "public"
+    if reporter is None and subject and subject.meaning.party and len(sides_of(people)) == 1:
+        reporter = other(subject.meaning.party)  # only one side named, and something it did
+    return subject, scope, reporter
 
 
 def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list[str], set[int], set[int]]:
