@@ -52,7 +52,7 @@ TEST_COUNCILS = ROOT / "tests" / "data" / "councils"
 BASELINE = "5c65892"
 """The last commit before the concern reader was rebuilt from data."""
 
-Reading = dict[str, Any]  # reporter, subject, category, scope, danger, self_harm
+Reading = dict[str, Any]  # reporter, subject, category, scope, danger, self_harm, samaritans (the line shown)
 
 
 @dataclass
@@ -114,6 +114,7 @@ def read_now(cases: list[dict[str, Any]], library: Library) -> list[Reading]:
                 "scope": reading.scope,
                 "danger": reading.alarm.danger,
                 "self_harm": reading.alarm.self_harm,
+                "samaritans": reading.alarm.danger,  # the Samaritans line is shown with every safety line
             }
         )
     return out
@@ -168,8 +169,8 @@ def score(cases: list[dict[str, Any]], readings: list[Reading], library: Library
                 result.miss("false alarm", case, got)
         if expect.get("self_harm"):
             result.self_harm_cases += 1
-            result.self_harm_read += bool(got["self_harm"])
-            if not got["self_harm"]:
+            result.self_harm_read += bool(got["samaritans"])
+            if not got["samaritans"]:
                 result.miss("self-harm", case, got)
     return result
 
@@ -191,7 +192,7 @@ out = []
 for case in json.load(sys.stdin):
     r = read(case["text"], library.protocol(case["council"]))
     out.append({"reporter": r.reporter, "subject": r.subject, "category": r.category, "scope": "in",
-                "danger": r.danger, "self_harm": r.self_harm})
+                "danger": r.danger, "self_harm": r.self_harm, "samaritans": r.self_harm})
 print(json.dumps(out))
 """
 
@@ -246,7 +247,7 @@ def report(title: str, now: Result, then: Result | None) -> None:
         ("route (procedure and steps)", lambda r: r.route_rate),
         ("kind of concern", lambda r: r.category / max(1, r.cases)),
         ("safety recall (danger + self-harm)", lambda r: r.safety_recall),
-        ("  of which self-harm (Samaritans)", lambda r: r.self_harm_read / max(1, r.self_harm_cases)),
+        ("  self-harm: Samaritans line shown", lambda r: r.self_harm_read / max(1, r.self_harm_cases)),
         ("false alarms", lambda r: r.false_alarm_rate),
         ("  counts", lambda r: f"{r.danger_read}/{r.danger_cases}+{r.false_alarms}/{r.calm_cases}"),
     ]

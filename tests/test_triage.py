@@ -140,6 +140,7 @@ async def test_danger_comes_first() -> None:
     reply = await Chat("telford-and-wrekin", contacts=CONTACTS).say("a member grabbed me and I'm scared for my safety")
     first = text_of(reply).split("\n\n")[1]
     assert "call 999" in first and "confidential reporting (§1.2)" in first and "01952 000001" in first
+    assert "Samaritans" in first  # shown beside 999 whatever was read: self-harm is often said as danger
     self_harm = await Chat("llangunnor").say("I feel like I want to end it all because of the chair")
     first = text_of(self_harm).split("\n\n")[1]
     assert "999" in first and "Samaritans" in first and "116 123" in first

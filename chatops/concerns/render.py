@@ -73,9 +73,9 @@ def _forget() -> Choice:
 # --- safety ---------------------------------------------------------------------------------------
 def safety(alarm: Alarm, ctx: Context) -> list[Block]:
     """The emergency line first, then what the council's own data sets beside it."""
-    lines = [w.SAFETY_999]
-    if alarm.self_harm:
-        lines.append(w.SAFETY_SELF_HARM)
+    # Samaritans beside 999 whatever was read: self-harm is often said in words that read as danger, and
+    # the line is worded for whoever it fits
+    lines = [w.SAFETY_999, w.SAFETY_SELF_HARM]
     for step, ref in danger_steps(ctx.protocol):
         lines.append(fill(w.SAFETY_REPORTING, ctx.protocol, ref=Quote(ref=ref).label))
         for contact in step.contacts:
