@@ -109,18 +109,17 @@ class Bot:
         lookup = self.library.lookup(turn.council)
         question = _question(turn.text)
         protocol = lookup.protocol
-        command = is_command(question)
-        reading = concerns.read(question, protocol) if question and not command else None
-        alarm = concerns.assess(turn.text)  # every typed line, commands included, read whole
+        free = bool(question) and not is_command(question)
+        reading = concerns.read(_unprefixed(turn.text), protocol) if free else None
+        alarm = reading.alarm if reading else concerns.assess(turn.text)  # every typed line, read whole
         concern = Choice(label=w.CHOICE_CONCERN, value=concerns.PREFIX + "start" + _carried(reading))
-        if reading is None and not alarm:
-            reply = lookup.answer(turn.text)  # recent answers are remembered, keyed by the question
-        else:  # someone's own situation, or danger: worked out afresh, never remembered
-            asker = reading.reporter if reading and (reading.said_who or reading.subject) else None
-            reply = lookup.compute(turn.text, asker=asker)
         own = bool(alarm) or (
             reading is not None and ({"reporter", "subject"} <= set(reading.found) or reading.scope != "in")
         )
+        # recent answers are remembered, keyed by the question; never someone's own situation, nor a free
+        # question asked in a private chat
+        remembered = not own and not (turn.direct and free)
+        reply = lookup.answer(turn.text) if remembered else lookup.compute(turn.text)
         if alarm:
             ctx = concerns.Context(protocol, self.contacts, turn.platform, turn.user_name, self.ttl_hours)
             reply = render.with_safety(reply, alarm, ctx)
@@ -227,9 +226,7 @@ class Bot:
     async def _triage(self, turn: Turn) -> Reply:
         protocol = self.library.protocol(turn.council)
         ctx = concerns.Context(protocol, self.contacts, turn.platform, turn.user_name, self.ttl_hours)
-        text = turn.text.strip()  # whole: the machine cleans it, and its safety check reads all of it
-        if text.casefold().startswith(w.COMMAND_PREFIX):
-            text = text[len(w.COMMAND_PREFIX) :].strip()  # "/protocol concern" or "/protocol forget"
+        text = _unprefixed(turn.text)  # whole: the machine cleans it, and its safety check reads all of it
         state = await self._load(turn)
         transition = concerns.step(state, text, ctx)
         key = _key(turn)
@@ -273,6 +270,14 @@ def _key(turn: Turn) -> str:
     from .store import user_key
 
     return user_key(turn.platform, turn.user)
+
+
+def _unprefixed(said: str) -> str:
+    """What was typed without ``/protocol``, not cleaned or cut: the safety check reads all of it."""
+    text = said.strip()
+    if text.casefold().startswith(w.COMMAND_PREFIX):
+        text = text[len(w.COMMAND_PREFIX) :].strip()
+    return text
 
 
 def _question(said: str) -> str:

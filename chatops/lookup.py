@@ -36,7 +36,6 @@ class Lookup:
         self.protocol = protocol
         self.searcher = searcher
         self._recent: OrderedDict[str, Reply] = OrderedDict()
-        self._asker: Party | None = None
 
     # --- entry point -------------------------------------------------------------------------
     def answer(self, raw: str) -> Reply:
@@ -54,15 +53,13 @@ class Lookup:
             self._recent.popitem(last=False)
         return reply
 
-    def compute(self, raw: str, asker: Party | None = None) -> Reply:
-        """The reply worked out afresh (what a first-time question costs); a where-to-go question from
-        ``asker`` is answered with their own procedure."""
-        return self._answer(*clean(raw), asker=asker)
+    def compute(self, raw: str) -> Reply:
+        """The reply worked out afresh (what a first-time question costs)."""
+        return self._answer(*clean(raw))
 
-    def _answer(self, text: str, truncated: bool, asker: Party | None = None) -> Reply:
+    def _answer(self, text: str, truncated: bool) -> Reply:
         if text.lower().startswith(w.COMMAND_PREFIX):
             text = text[len(w.COMMAND_PREFIX) :].strip()
-        self._asker = asker
         reply = self._dispatch(text)
         if truncated:
             reply = self._with_note(reply, w.TRUNCATED_NOTE.format(limit=MAX_INPUT))
@@ -245,7 +242,7 @@ class Lookup:
                 self._expectation_choices(),
                 cite=False,
             )
-        hits = self.searcher.search(rest, limit=3, asker=self._asker)
+        hits = self.searcher.search(rest, limit=3)
         if not hits:
             blocks: list[Block] = [Paragraph(text=self._fill(w.SEARCH_NONE))]
             examples = help_examples(self.protocol)[:4]

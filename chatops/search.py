@@ -221,11 +221,12 @@ class Searcher:
                 out.append((word, fixed))
         return out
 
-    def search(self, question: str, limit: int = 3, asker: Party | None = None) -> list[Hit]:
-        """The best passages for ``question``; a where-to-go question from ``asker`` leads with their procedure."""
+    def search(self, question: str, limit: int = 3) -> list[Hit]:
+        """The best passages for ``question``; a where-to-go question leads with the asker's own procedure."""
         groups = self.terms(question)
         where = asks_where_to_go(question) and bool(self.protocol.procedures)
-        if where and asker is None:
+        asker: Party | None = None
+        if where:
             from .concerns.reading import read  # who is asking decides whose procedure answers
 
             asker = read(question, self.protocol).reporter

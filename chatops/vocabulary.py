@@ -163,10 +163,6 @@ class Vocabulary:
         roles = [r.id for r in self.protocol.roles if r.party == party]
         return party if party in roles else (roles[0] if roles else None)
 
-    def party_of(self, role: str) -> Party | None:
-        found = self.protocol.role_by_id.get(role)
-        return found.party if found else None
-
     def keys(self, text: str) -> tuple[list[str], list[str]]:
         """The message as matched: role keys and concern stems, word by word, with slips in longer
         words corrected to known words ("councellor" → "councillor", "harrased" → "harass")."""

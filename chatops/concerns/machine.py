@@ -19,14 +19,14 @@ from pydantic import BaseModel, ConfigDict
 from .. import wording as w
 from ..contacts import Contacts, Person
 from ..model import Party, Protocol, Slug
+from ..reply import Block, Reply
 from ..text import clean, words
 from ..vocabulary import for_protocol
 from . import render
 from .reading import Gender, Reading, Scope, Tried, is_correction, read, subject_roles
 from .route import route_key, steps
-from .safety import assess
 
-PREFIX = "concern:"
+PREFIX = render.PREFIX
 START_WORDS = frozenset(
     {
         "concern",
@@ -84,7 +84,7 @@ class Handoff:
 @dataclass(frozen=True)
 class Transition:
     state: State | None  # None: nothing to keep (forgotten)
-    reply: render.Reply
+    reply: Reply
     handoff: Handoff | None = None
     forget: bool = False
 
@@ -98,7 +98,7 @@ class Question:
     prompt: str
     options: Options  # (value, label) offered as buttons
     applies: Callable[[State, Context], bool]  # asked only when its answer can change the advice
-    typed: Callable[[str, State, Context], str | None]  # the words that answer it
+    typed: Callable[[str, Reading, State, Context], str | None]  # the words (already read) that answer it
     hidden: tuple[str, ...] = ()  # values read from what people type but never offered as buttons
 
 
@@ -136,15 +136,14 @@ def _gender_applies(state: State, ctx: Context) -> bool:
     return any(s.gender_choice for s in steps(state, ctx.protocol))
 
 
-def _typed_reporter(text: str, state: State, ctx: Context) -> str | None:
-    reading = read(text, ctx.protocol)
+def _typed_reporter(text: str, reading: Reading, state: State, ctx: Context) -> str | None:
     if reading.scope != "in":
         return "other"
     resolved = for_protocol(ctx.protocol).resolve(text) if len(words(text)) <= 4 else None
     return reading.reporter or (resolved.party if resolved else None)
 
 
-def _typed_subject(text: str, state: State, ctx: Context) -> str | None:
+def _typed_subject(text: str, reading: Reading, state: State, ctx: Context) -> str | None:
     resolved = for_protocol(ctx.protocol).resolve(text)
     if resolved is None:
         return None
@@ -155,12 +154,12 @@ def _typed_subject(text: str, state: State, ctx: Context) -> str | None:
     return same_side[0] if same_side else None
 
 
-def _typed_category(text: str, state: State, ctx: Context) -> str | None:
-    return read(text, ctx.protocol).category
+def _typed_category(text: str, reading: Reading, state: State, ctx: Context) -> str | None:
+    return reading.category
 
 
-def _typed_words(table: dict[str, frozenset[str]]) -> Callable[[str, State, Context], str | None]:
-    def typed(text: str, state: State, ctx: Context) -> str | None:
+def _typed_words(table: dict[str, frozenset[str]]) -> Callable[[str, Reading, State, Context], str | None]:
+    def typed(text: str, reading: Reading, state: State, ctx: Context) -> str | None:
         said = set(words(text))
         return next((value for value, known in table.items() if said & known), None)
 
@@ -264,10 +263,12 @@ def step(state: State | None, text: str, ctx: Context) -> Transition:
         return Transition(None, render.forgotten(ctx), forget=True)
     if lowered.startswith(PREFIX):
         return _pressed(state, lowered.removeprefix(PREFIX), ctx)
-    alarm = assess(text)  # the whole message: lookups and the reading stop at 500 characters, safety doesn't
-    transition = _typed(state, raw, lowered, ctx)
-    if alarm and not render.has_safety(transition.reply):
-        return Transition(transition.state, render.with_safety(transition.reply, alarm, ctx), transition.handoff)
+    reading = read(text, ctx.protocol)  # once a turn; its safety check reads the whole message, however long
+    transition = _typed(state, raw, lowered, reading, ctx)
+    if reading.alarm and not render.has_safety(transition.reply):
+        return Transition(
+            transition.state, render.with_safety(transition.reply, reading.alarm, ctx), transition.handoff
+        )
     return transition
 
 
@@ -309,35 +310,34 @@ def _answers(state: State, query: str, ctx: Context) -> State:
     return settle(state, ctx)
 
 
-def _typed(state: State | None, raw: str, lowered: str, ctx: Context) -> Transition:
+def _typed(state: State | None, raw: str, lowered: str, reading: Reading, ctx: Context) -> Transition:
     if state is None or state.council != ctx.protocol.id or lowered in RESTART_WORDS:
         fresh = start(ctx)
         if lowered in START_WORDS or lowered in RESTART_WORDS:
             return Transition(fresh, render.ask(fresh, next_question(fresh, ctx), ctx, intro=render.opening(ctx)))
-        return _described(fresh, raw, ctx, opening=True)
+        return _described(fresh, reading, ctx, opening=True)
     if state.phase == "confirm":
         return _confirming(state, PREFIX + "send" if lowered in SEND_WORDS else "cancel", ctx)
     if lowered in START_WORDS:
         return _advance(state, ctx, welcome_back=True)
     if state.phase in ("done", "outside"):
         if is_correction(raw):
-            return _described(state, raw, ctx, override=True)
-        reading = read(raw, ctx.protocol)
+            return _described(state, reading, ctx, override=True)
         if reading.anything:  # a new description after the advice: a new concern
-            return _described(start(ctx), raw, ctx, intro=[render.note(w.NEW_CONCERN)])
+            return _described(start(ctx), reading, ctx, intro=[render.note(w.NEW_CONCERN)])
         return _again(state, ctx)
     question = next_question(state, ctx)
-    corrects = is_correction(raw) and bool({"reporter", "subject"} & set(read(raw, ctx.protocol).found))
+    corrects = is_correction(raw) and bool({"reporter", "subject"} & set(reading.found))
     if question is not None and len(words(raw)) <= 6 and not corrects:
-        answer = _short_answer(question, raw, state, ctx)
+        answer = _short_answer(question, raw, reading, state, ctx)
         if answer is not None:
             if question.field == "reporter" and answer == "other":
                 return _advance(state.model_copy(update={"scope": "other"}), ctx)
             return _advance(settle(state.model_copy(update={question.field: answer}), ctx), ctx)
-    return _described(state, raw, ctx, override=True)
+    return _described(state, reading, ctx, override=True)
 
 
-def _short_answer(question: Question, raw: str, state: State, ctx: Context) -> str | None:
+def _short_answer(question: Question, raw: str, reading: Reading, state: State, ctx: Context) -> str | None:
     """A typed reply to the current question: a label, a number, or words that mean one option."""
     options = question.options(state, ctx)
     lowered = raw.casefold().strip(" .!")
@@ -346,23 +346,22 @@ def _short_answer(question: Question, raw: str, state: State, ctx: Context) -> s
             return value
     if lowered.isdigit() and 1 <= int(lowered) <= len(options):
         return options[int(lowered) - 1][0]
-    answer = question.typed(raw, state, ctx)
+    answer = question.typed(raw, reading, state, ctx)
     return answer if answer in valid(question, state, ctx) else None
 
 
 def _described(
     state: State,
-    raw: str,
+    reading: Reading,
     ctx: Context,
     *,
     opening: bool = False,
     override: bool = False,
-    intro: list[render.Block] | None = None,
+    intro: list[Block] | None = None,
 ) -> Transition:
-    """Free text: read what can be read, say what was understood, ask only what is missing."""
-    reading = read(raw, ctx.protocol)
+    """Free text: what was read, said back in one line; then only what is missing is asked."""
     updated = with_reading(state, reading, ctx, override=override)
-    blocks: list[render.Block] = list(intro or [])
+    blocks: list[Block] = list(intro or [])
     if reading.alarm:
         blocks += render.safety(reading.alarm, ctx)
     if opening:
@@ -381,7 +380,7 @@ def _described(
 def _advance(
     state: State,
     ctx: Context,
-    intro: list[render.Block] | None = None,
+    intro: list[Block] | None = None,
     welcome_back: bool = False,
     understood: bool = False,
 ) -> Transition:
@@ -402,10 +401,9 @@ def _advance(
 
 
 def _again(state: State, ctx: Context) -> Transition:
-    sorry: list[render.Block] = [render.note(w.NOT_UNDERSTOOD)]
     if state.phase in ("done", "outside"):
         return Transition(state, render.after_advice(state, ctx))
-    return Transition(state, render.ask(state, next_question(state, ctx), ctx, sorry))
+    return Transition(state, render.ask(state, next_question(state, ctx), ctx, [render.note(w.NOT_UNDERSTOOD)]))
 
 
 def _offer_handoff(state: State, ref: str, ctx: Context) -> Transition:
@@ -423,7 +421,7 @@ def _confirming(state: State, value: str, ctx: Context) -> Transition:
     done = state.model_copy(update={"phase": "outside" if state.scope != "in" else "done", "handoff": None})
     if value.removeprefix(PREFIX) == "send" and person is not None:
         return Transition(done, render.handoff_sent(person, ctx), Handoff(person, handoff_message(ctx)))
-    cancelled: list[render.Block] = [render.note(w.HANDOFF_CANCELLED)]
+    cancelled: list[Block] = [render.note(w.HANDOFF_CANCELLED)]
     if done.phase == "outside":
         return Transition(done, render.outside(done, ctx, cancelled))
     return Transition(done, render.recommendation(done, ctx, cancelled))

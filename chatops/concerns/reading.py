@@ -55,7 +55,6 @@ BETWEEN_STOP = VERBISH | frozenset(
 PRONOUNS = frozenset("i me my he she him her his they them their you we us it".split())
 SAME_SIDE = frozenset({"fellow", "another", "other"})
 NEGATIONS = frozenset({"not", "no", "never", "nor", "neither", "isnt", "wasnt", "arent"})
-ABOUT_CUES = frozenset({"about", "regarding", "concerning", "re", "against"})
 GREETINGS = frozenset({"hi", "hello", "hiya", "morning", "evening", "afternoon", "ok", "so", "right", "the", "a"})
 UNITS = frozenset({"office", "secretary", "pa", "diary", "parlour", "directorate", "department", "team"})
 """Words after a title that name a place or a team rather than the person ("the Leader's office")."""

@@ -28,8 +28,6 @@ PREFIX = "concern:"
 SAFETY_KIND = "safety"
 UNDERSTOOD = "understood"
 
-__all__ = ["Block", "Reply"]
-
 
 def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
@@ -247,11 +245,12 @@ def handoff_choices(state: State, ctx: Context) -> list[Choice]:
     """The people this advice names whom the bot can reach: the only hand-offs it will honour."""
     if state.phase not in ("done", "outside", "confirm"):
         return []
-    if state.scope != "in" or route(state, ctx.protocol, ctx.contacts).procedure is None:
+    plan = route(state, ctx.protocol, ctx.contacts)
+    if state.scope != "in" or plan.procedure is None:
         offered = _everyone(ctx)
     else:
         offered = []
-        for s in route(state, ctx.protocol, ctx.contacts).steps:
+        for s in plan.steps:
             everyone = ctx.contacts.people(ctx.protocol.id, s.contact or "")
             offered += [(s.contact or "", everyone.index(p), p) for p in s.people]
     out: dict[str, Choice] = {}

@@ -23,7 +23,6 @@ TEXT_SPEAK = {
     "bc": "because",
     "cos": "because",
     "coz": "because",
-    "im": "im",
     "ppl": "people",
     "pls": "please",
     "n": "and",
@@ -33,7 +32,6 @@ TEXT_SPEAK = {
     "thx": "thanks",
     "2": "to",
     "4": "for",
-    "wont": "wont",
 }
 
 
