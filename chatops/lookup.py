@@ -150,12 +150,13 @@ class Lookup:
         if not rest:
             blocks: list[Block] = [Paragraph(text=w.EXPECTATIONS_ASK)]
             return self._reply(w.EXPECTATIONS_ASK, blocks, self._expectation_choices(), cite=False)
-        resolved = for_protocol(self.protocol).resolve(rest)
+        vocabulary = for_protocol(self.protocol)
+        resolved = vocabulary.resolve(rest)
         if resolved is None:
             return self._unknown_who(rest, "expectations")
         blocks = self._typo(resolved, rest)
         lists = self._expectation_lists(resolved.party)
-        if resolved.role and resolved.asked == resolved.role and resolved.role not in ("councillor", "officer"):
+        if resolved.role and resolved.asked == resolved.role and resolved.role != vocabulary.base_role(resolved.party):
             role = self.protocol.role_by_id[resolved.role]
             side = self.protocol.name_of(resolved.party)
             note = w.EXPECTATIONS_ROLE_NOTE.format(role=role.name, side=side, ref=self._refs(role.refs))

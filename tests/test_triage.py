@@ -550,3 +550,14 @@ async def test_something_unclear_after_the_advice_points_back_briefly() -> None:
     unclear = await chat.say("hmm ok")
     assert "didn't follow" in text_of(unclear) and not unclear.quotes  # not the whole advice again
     assert [c.label for c in unclear.choices] == [c.label for c in advice.choices]
+
+
+def test_another_councils_titles_read_naturally() -> None:
+    env = {"CHATOPS_PROTOCOL_DIR": str(TEST_COUNCILS)}
+    said = "I work in the town hall and the Town Mayor keeps texting me at midnight"
+    found = json.loads(run_cli("triage", said, "--council", "brackenford", "--json", env=env).stdout)
+    assert "concerned about the Town Mayor" in found["reply"]["text"]
+    answer = json.loads(
+        run_cli("command", "expectations officer", "--council", "brackenford", "--json", env=env).stdout
+    )
+    assert "are Members of Staff: here is what" not in json.dumps(answer)  # the side itself needs no note

@@ -129,7 +129,7 @@ def summary(state: State, ctx: Context) -> str:
         parts.append(fill(w.SUMMARY_WITNESS if state.witness else w.SUMMARY_REPORTER, who=who))
     if state.subject:
         role = protocol.role_by_id.get(state.subject)
-        whom = _a(role.name) if role else state.subject
+        whom = _a(role.name, the=True) if role else state.subject  # a title: "the Town Mayor"
         if role and for_protocol(protocol).base_role(role.party) == role.id:
             whom = _a(protocol.name_of(role.party, plural=False))  # a whole side: "a Councillor"
         parts.append(fill(w.SUMMARY_SUBJECT, whom=whom))
@@ -143,12 +143,13 @@ def summary(state: State, ctx: Context) -> str:
     return ", ".join(parts) if parts else "nothing yet"
 
 
-def _a(name: str) -> str:
-    """ "an Employee", "a Member", "the Town Clerk" for a single title; plural role names stay as they are."""
+def _a(name: str, *, the: bool = False) -> str:
+    """A single title with its article ("an Employee", "the Town Mayor"); plural role names ("Members of the
+    Cabinet") and names that bring their own article stay as they are."""
     first = name.split()[0] if name.split() else name
     if (first.endswith("s") and not first.endswith("ss")) or name.casefold().startswith(("the ", "a ", "an ")):
         return name
-    return ("an " if name[:1].casefold() in "aeiou" else "a ") + name
+    return ("the " if the else "an " if name[:1].casefold() in "aeiou" else "a ") + name
 
 
 # --- the advice -----------------------------------------------------------------------------------
