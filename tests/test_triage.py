@@ -346,6 +346,7 @@ def test_who_is_who_from_the_sentence(text: str, reporter: str, subject: str, pr
         "cllr grabbed my arm in the car park and said he knows where i live",
         "everyone would be better off without me",
         "might do something stupid to myself tbh",
+        "Parish clerk here, one of our councillors turned up on my doorstep at 10pm shouting",
     ],
 )
 async def test_danger_is_read_the_way_people_say_it_everywhere_they_type(text: str) -> None:
