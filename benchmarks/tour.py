@@ -47,7 +47,7 @@ class Stop:
 
 
 SCRIPT: tuple[tuple[str, str, str], ...] = (
-    # (name, what is said or pressed ("#n" presses the n-th choice of the last reply), where)
+    # (name, what is said or pressed ("#Label" presses the last reply's choice whose label has it), where)
     ("help", "/protocol help", "private"),
     ("empty", "/protocol", "private"),
     ("roles", "/protocol roles", "private"),
@@ -68,13 +68,12 @@ SCRIPT: tuple[tuple[str, str, str], ...] = (
     ("bullying-channel", "/protocol a member is bullying me, who do I go to?", "channel"),
     ("forget-channel", "/protocol forget", "channel"),
     ("concern", "concern", "private"),
-    ("concern-reporter", "#1", "private"),
-    ("concern-subject", "#1", "private"),
-    ("concern-category", "#1", "private"),
-    ("concern-informal", "#2", "private"),
-    ("concern-gender", "#3", "private"),
-    ("handoff-preview", "#1", "private"),
-    ("handoff-sent", "#1", "private"),
+    ("concern-reporter", "#Employee, about", "private"),
+    ("concern-category", "#Bullying", "private"),
+    ("concern-informal", "#Not yet", "private"),
+    ("concern-gender", "#female", "private"),
+    ("handoff-preview", "#contact me", "private"),
+    ("handoff-sent", "#Send it", "private"),
     ("described", "I'm an employee and a cabinet member keeps shouting at me. I'd rather talk to a woman.", "private"),
     ("described-answer", "not yet", "private"),
     ("outside", "a councillor keeps shouting at another councillor", "private"),
@@ -96,7 +95,7 @@ async def _run(chat: Chat, script: tuple[tuple[str, str, str], ...]) -> list[Sto
     stops = []
     for name, said, where in script:
         if said.startswith("#"):
-            reply = await chat.choose(int(said[1:]))
+            reply = await chat.choose(said[1:])
         else:
             reply = await chat.say(said, direct=not said.startswith("/protocol"))
         stops.append(Stop(name, said, reply, "private" if reply.move_to_direct else where))

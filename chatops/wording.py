@@ -230,7 +230,7 @@ OUTSIDE_NO_CONTACTS = (
 CHOICE_IN_SCOPE = "It's between a {Councillor} and an {Officer}"
 
 CHOICE_CONCERN = "Raise a concern privately"
-CHOICE_HANDOFF = "Ask {name} to get in touch"
+CHOICE_HANDOFF = "Ask {name} to contact me"
 CHOICE_RESTART = "Start again"
 CHOICE_CHANGE_CATEGORY = "Change what it's about"
 CHOICE_FORGET = "Forget my answers"
@@ -260,7 +260,7 @@ SAFETY_REPORTING = "{council}'s protocol refers to the council's procedure for c
 SAFETY_REPORTING_CONTACT = "Confidential reporting: {people}"
 
 # --- the home page (Slack App Home) ---------------------------------------------------------------
-HOME_INTRO = "{council} · {title}."
+HOME_INTRO = "{council}'s {title}: how its councillors and officers work together."
 HOME_ASK = (
     "To ask me anything, type your question in the Messages tab above, or type `/protocol` and a question "
     "in any channel: only you see my answer."

@@ -35,6 +35,9 @@ STACKED_MAX = 4
 OPEN_QUOTES = 3
 """A reply quoting more clauses than this shows the first open and the rest as headings to open."""
 
+HINT_WORDS = 8
+"""Words of a clause that has no heading shown beside its reference while it is folded."""
+
 Card = dict[str, Any]
 Element = dict[str, Any]
 _CODE = re.compile(r"`([^`]+)`")
@@ -68,8 +71,14 @@ def _quote_words(block: Quote) -> list[Element]:
     return items
 
 
-def _heading(block: Quote) -> str:
-    return f"**{block.label}{' ' + block.heading if block.heading else ''}**"
+def _heading(block: Quote, hint: bool = False) -> str:
+    """The clause's reference and heading; ``hint``: a clause with no heading is known by its first words."""
+    if block.heading or not hint:
+        return f"**{block.label}{' ' + block.heading if block.heading else ''}**"
+    first = (block.paragraphs or block.items or [""])[0]
+    words = first.split()
+    start = " ".join(words[:HINT_WORDS]) + ("…" if len(words) > HINT_WORDS else "")
+    return f"**{block.label}** {start}"
 
 
 def _quote(block: Quote, index: int, collapsed: bool) -> Element:
@@ -87,7 +96,7 @@ def _quote(block: Quote, index: int, collapsed: bool) -> Element:
         "spacing": "Small",
         "selectAction": {"type": "Action.ToggleVisibility", "targetElements": [words, show, hide]},
         "items": [
-            _text(_heading(block)),
+            _text(_heading(block, hint=True)),
             _text(wording.CARD_SHOW, id=show, isSubtle=True, size="Small", spacing="None"),
             _text(wording.CARD_HIDE, id=hide, isSubtle=True, size="Small", spacing="None", isVisible=False),
             {"type": "Container", "id": words, "isVisible": False, "items": _quote_words(block)},
@@ -142,6 +151,7 @@ def _choices(card: Card, choices: list[Choice]) -> None:
                 "type": "Input.ChoiceSet",
                 "id": SUBMIT_KEY,  # Teams sends the chosen value as {"chatops": value}, as a button would
                 "style": "expanded",
+                "wrap": True,
                 "isRequired": True,
                 "errorMessage": wording.CARD_CHOOSE_FIRST,
                 "spacing": "Medium",
@@ -158,9 +168,9 @@ def card(reply: Reply, *, short: bool = False) -> Card:
         _text(reply.council_name, isSubtle=True, spacing="None", size="Small"),
     ]
     body += _body(list(reply.blocks), 1 if short else OPEN_QUOTES)
-    if reply.source:
-        body.append(_text(reply.source, isSubtle=True, size="Small", spacing="Medium"))
     out: Card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
     _choices(out, list(reply.choices))
+    if reply.source:  # last, under the choices it cites for
+        body.append(_text(reply.source, isSubtle=True, size="Small", spacing="Medium"))
     out["fallbackText"] = reply.as_text()[:3000]
     return out

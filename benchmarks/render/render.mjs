@@ -102,7 +102,7 @@ function mrkdwn(text) {
   let quote = [];
   const flush = () => { if (quote.length) out.push(`<blockquote>${quote.join("<br>")}</blockquote>`); quote = []; };
   for (const line of text.split("\n")) {
-    if (line.startsWith("&gt;")) quote.push(inline(line.slice(4)));
+    if (line.startsWith(">")) quote.push(inline(line.slice(1)));
     else { flush(); out.push(`<div class="line">${inline(line) || "&nbsp;"}</div>`); }
   }
   flush();
