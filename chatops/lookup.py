@@ -239,7 +239,9 @@ class Lookup:
         if near:
             blocks.append(Paragraph(text=w.SECTION_NEAREST.format(refs=", ".join(near))))
         choices = [Choice(label=w.CHOICE_SECTION.format(ref=r), value=command_value(f"section {r}")) for r in near]
-        return self._reply(w.SECTION_TITLE.format(ref=ref), blocks, choices or self._section_choices(), cite=False)
+        return self._reply(
+            w.SECTION_MISSING_TITLE.format(ref=ref), blocks, choices or self._section_choices(), cite=False
+        )
 
     def search(self, rest: str) -> Reply:
         if not rest:

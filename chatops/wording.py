@@ -89,6 +89,7 @@ PROCEDURE_MISSING_SIDE = "{council}'s protocol sets out no procedure for {who}. 
 PROCEDURE_CHOOSE = "Which procedure?"
 
 SECTION_TITLE = "Section {ref}"
+SECTION_MISSING_TITLE = "No section {ref}"
 SECTION_MISSING = "There is no section {ref} in {council}'s protocol."
 SECTION_NEAREST = "The nearest: {refs}."
 SECTION_LIST = "Its sections are: {refs}. `/protocol section all` shows it all."
