@@ -40,10 +40,21 @@ class Title(_Model):
     words: list[str]
 
 
+class Jest(_Model):
+    """Violent words said in jest ("I could throttle him, joking obviously"): ``hyperbole`` is not read as
+    danger when the message has a ``markers`` cue and no ``earnest`` one ("not really a joke")."""
+
+    markers: list[str]
+    earnest: list[str]
+    hyperbole: list[str]
+
+
 class Safety(_Model):
     danger: list[str]
     self_harm: list[str]
     not_danger: list[str]
+    in_jest: Jest
+    text_speak: dict[str, str] = Field(default_factory=dict)
 
 
 class Concept(_Model):
