@@ -15,6 +15,7 @@ from functools import cache
 
 from ..vocabulary import shared
 
+
 @dataclass(frozen=True)
 class Alarm:
     danger: bool = False
