@@ -56,8 +56,12 @@ PRONOUNS = frozenset("i me my he she him her his they them their you we us it".s
 SAME_SIDE = frozenset({"fellow", "another", "other"})
 NEGATIONS = frozenset({"not", "no", "never", "nor", "neither", "isnt", "wasnt", "arent"})
 GREETINGS = frozenset({"hi", "hello", "hiya", "morning", "evening", "afternoon", "ok", "so", "right", "the", "a"})
-UNITS = frozenset({"office", "secretary", "pa", "diary", "parlour", "directorate", "department", "team"})
-"""Words after a title that name a place or a team rather than the person ("the Leader's office")."""
+UNITS = frozenset(
+    "office secretary pa diary parlour directorate department team car room rooms canteen kitchen entrance toilet "
+    "toilets lounge briefing briefings survey newsletter intranet badge badges side christmas party do".split()
+)
+"""Words after a title that name a place, a team or an occasion rather than the person ("the Leader's office",
+"the staff car park", "the members' room")."""
 THIRD_PERSON = frozenset({"she", "her", "he", "him", "they", "them"})
 FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "am"})
 
@@ -248,6 +252,14 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
             continue
         rest = fragment_raw[first[0].end :]
         named = rest[:1] and "," not in fragment and _capitalised(fragment, rest[0])
+        if (
+            start == 0
+            and first[0].start == 0
+            and re.match(r"\s*[\w' ]+?,", fragment)
+            and fragment.split(",")[0].strip().lower() in (" ".join(fragment_raw[: first[0].end]),)
+        ):
+            signed.add(start)  # "Caretaker, I lock up." opens with the writer's own title
+            continue
         if (
             (
                 (len(fragment_raw) <= 7 and (first[0].start == 0 or fragment_raw[0] in {"the", "a", "an"}))
