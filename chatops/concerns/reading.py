@@ -53,6 +53,7 @@ BETWEEN_STOP = VERBISH | frozenset(
 )
 """Words that end the gap between "I'm" and a title: past them, the title is not the person's own."""
 PRONOUNS = frozenset("i me my he she him her his they them their you we us it".split())
+POSSESSIVES = frozenset({"our", "your", "their", "its"})
 SAME_SIDE = frozenset({"fellow", "another", "other"})
 NEGATIONS = frozenset({"not", "no", "never", "nor", "neither", "isnt", "wasnt", "arent"})
 GREETINGS = frozenset({"hi", "hello", "hiya", "morning", "evening", "afternoon", "ok", "so", "right", "the", "a"})
@@ -237,7 +238,8 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
     concern_stems: list[str] = []
     signed: set[int] = set()
     starts: set[int] = set()
-    for fragment in re.split(r"[.!?;:\n]+|\s[-–—]\s|[()]", cleaned):
+    pieces = re.split(r"([.!?;:\n]+|\s[-–—]\s|[()])", cleaned)
+    for fragment, opened in zip(pieces[::2], ["", *pieces[1::2]], strict=True):
         fragment_raw = words(fragment.replace("-", " ").replace("/", " "))
         fragment_stems, fragment_concerns = vocab.keys(fragment)
         if len(fragment_raw) != len(fragment_stems) or not fragment_raw:
@@ -265,7 +267,8 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
                 (len(fragment_raw) <= 7 and (first[0].start == 0 or fragment_raw[0] in {"the", "a", "an"}))
                 or len(fragment_raw) <= 4
             )
-            and not PRONOUNS & set(fragment_raw)
+            and not (PRONOUNS | POSSESSIVES) & set(fragment_raw)
+            and opened != "("  # "him again (the chair)": an aside names someone else
             and not any(w.endswith("ed") or w in VERBISH for w in rest)
             and not (named and rest[0] not in {"here"})
         ):
