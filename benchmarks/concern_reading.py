@@ -5,8 +5,9 @@
 The corpus (``benchmarks/concerns/``) is written as many different people would write, over the two
 shipped councils and two test councils of our own (``tests/data/councils``: a town council and a
 district council, with titles and routes unlike the shipped ones). ``tuning-*.yaml`` were used while
-tuning; ``holdout.yaml`` was written by a separate hand and not read until the final measurement: its
-figures are the honest ones. Each case is labelled with what a careful council HR officer would read:
+tuning (an earlier held-out set joins them once its misses have been read); ``holdout-*.yaml`` were
+written after the last tuning by separate hands, in voices of their own, and are not read case by case:
+their figures are the honest ones. Each case is labelled with what a careful council HR officer would read:
 
 - who is who: the side of the person affected (``reporter``) and whom it is about (``subject``),
   counted where the label names a side; guesses where the label says the text doesn't tell are

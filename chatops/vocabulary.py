@@ -40,10 +40,21 @@ class Title(_Model):
     words: list[str]
 
 
+class Jest(_Model):
+    """Violent words said in jest ("I could throttle him, joking obviously"): ``hyperbole`` is not read as
+    danger when the message has a ``markers`` cue and no ``earnest`` one ("not really a joke")."""
+
+    markers: list[str]
+    earnest: list[str]
+    hyperbole: list[str]
+
+
 class Safety(_Model):
     danger: list[str]
     self_harm: list[str]
     not_danger: list[str]
+    in_jest: Jest
+    text_speak: dict[str, str] = Field(default_factory=dict)
 
 
 class Concept(_Model):
@@ -158,6 +169,18 @@ class Vocabulary:
         known |= {w for phrases in self.concern_phrases.values() for p in phrases for w in p.split()}
         return Speller(w for w in known if len(w) >= 5)
 
+    @cached_property
+    def written(self) -> frozenset[str]:
+        """Words the protocol itself uses: real words, never "corrected" into a title ("directly" is not
+        a misspelt "director")."""
+        found = {
+            w
+            for clause in self.protocol.clauses
+            for part in (clause.heading or "", *clause.text, *clause.items)
+            for w in words(part)
+        }
+        return frozenset(found)
+
     def base_role(self, party: Party) -> str | None:
         """The role that stands for a whole side: the one whose id is the side's, else its first role."""
         roles = [r.id for r in self.protocol.roles if r.party == party]
@@ -169,7 +192,13 @@ class Vocabulary:
         roles, concerns = [], []
         for word in words(text.replace("-", " ").replace("/", " ")):
             role_key, concern_stem = plural(word), stem(word)
-            if len(word) >= 6 and role_key not in self.speller and concern_stem not in self.speller:
+            if (
+                len(word) >= 6
+                and role_key not in self.speller
+                and concern_stem not in self.speller
+                and word not in self.written
+                and not word.endswith("ly")  # adverbs are words, not slips: "directly", "formally"
+            ):
                 fixed = self.speller.correct(role_key)
                 role_key = fixed or role_key
                 fixed = self.speller.correct(concern_stem)

@@ -372,6 +372,22 @@ async def test_workplace_idioms_are_not_danger(text: str) -> None:
     assert "999" not in text_of(reply)
 
 
+@pytest.mark.parametrize(
+    ("text", "alarm"),
+    [
+        ("honestly I could throttle the clerk, only joking, but can she move the meeting again?", False),
+        ("lol the chair said he'd murder me if I forgot the biscuits again 😂 he's lovely", True),
+        ("he said he'd kill me if I told anyone lol", True),
+        ("haha running joke is I'll end up in the reservoir. not really a joke tbh", True),
+        ("I'd cheerfully strangle the Head of HR. Not literally. Three months for an answer!", False),
+    ],
+)
+def test_violent_words_said_in_jest_are_not_danger_but_a_reported_threat_is(text: str, alarm: bool) -> None:
+    """A laugh sets aside only the speaker's own hyperbole: a threat someone reported, or self-harm
+    joked about, still gets the safety line (a false alarm costs a sentence, a miss can cost a life)."""
+    assert bool(concerns.assess(text)) is alarm
+
+
 async def test_danger_typed_as_an_answer_still_comes_first() -> None:
     chat = Chat("telford-and-wrekin")
     await chat.say("concern")

@@ -15,25 +15,6 @@ from functools import cache
 
 from ..vocabulary import shared
 
-TEXT_SPEAK = {
-    "u": "you",
-    "ur": "your",
-    "r": "are",
-    "b": "be",
-    "bc": "because",
-    "cos": "because",
-    "coz": "because",
-    "ppl": "people",
-    "pls": "please",
-    "n": "and",
-    "wiv": "with",
-    "dunno": "do not know",
-    "tho": "though",
-    "thx": "thanks",
-    "2": "to",
-    "4": "for",
-}
-
 
 @dataclass(frozen=True)
 class Alarm:
@@ -49,6 +30,14 @@ class _Patterns:
     danger: tuple[re.Pattern[str], ...]
     self_harm: tuple[re.Pattern[str], ...]
     idioms: tuple[re.Pattern[str], ...]
+    jest: re.Pattern[str]
+    earnest: re.Pattern[str]
+    hyperbole: re.Pattern[str]
+    text_speak: dict[str, str]
+
+
+def _any(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
 @cache
@@ -58,6 +47,10 @@ def _patterns() -> _Patterns:
         tuple(re.compile(p) for p in safety.danger),
         tuple(re.compile(p) for p in safety.self_harm),
         tuple(re.compile(p) for p in safety.not_danger),
+        _any(safety.in_jest.markers),
+        _any(safety.in_jest.earnest),
+        _any(safety.in_jest.hyperbole),
+        safety.text_speak,
     )
 
 
@@ -74,7 +67,8 @@ def plain(text: str) -> str:
     lowered = re.sub(r"[“”\"()\[\]*_~`]", " ", lowered)
     lowered = re.sub(r"(?<=\w)-(?=\w)", " ", lowered)  # knife-edge → knife edge, self-harm → self harm
     tokens = re.findall(r"[\w&]+|[^\w\s]", lowered)
-    return " ".join(TEXT_SPEAK.get(t, t) for t in tokens)
+    speak = _patterns().text_speak
+    return " ".join(speak.get(t, t) for t in tokens)
 
 
 def assess(text: str) -> Alarm:
@@ -84,5 +78,7 @@ def assess(text: str) -> Alarm:
     for idiom in patterns.idioms:
         said = idiom.sub(" ~ ", said)
     self_harm = any(p.search(said) for p in patterns.self_harm)
+    if patterns.jest.search(said) and not patterns.earnest.search(said):
+        said = patterns.hyperbole.sub(" ~ ", said)  # only danger: self-harm said as a joke still counts
     danger = self_harm or any(p.search(said) for p in patterns.danger)
     return Alarm(danger=danger, self_harm=self_harm)
