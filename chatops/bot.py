@@ -173,11 +173,11 @@ class Bot:
         protocol = self.library.protocol(council)
         channels = Channels(self.store)
 
-        def say(message: str) -> Reply:
+        def say(message: str, title: str = w.SUBSCRIPTION_TITLE) -> Reply:
             return Reply(
                 council=council,
                 council_name=protocol.council,
-                title=w.SUBSCRIPTION_TITLE,
+                title=title,
                 blocks=[Paragraph(text=message.format(council=protocol.council))],
             )
 
@@ -197,11 +197,11 @@ class Bot:
             people = await channels.acknowledged(council, current)
             label = await self._version_label(channels, council)
             if not people:
-                return say(w.ACKS_NONE.replace("{version}", label))
+                return say(w.ACKS_NONE.replace("{version}", label), w.ACKS_TITLE)
             message = w.ACKS_COUNT.replace("{version}", label).replace(
                 "{people}", w.counted(w.ACKS_PEOPLE, len(people))
             )
-            return say("\n".join([message, *(f"• {name}" for name in people)]))
+            return say("\n".join([message, *(f"• {name}" for name in people)]), w.ACKS_TITLE)
         if turn.direct or not turn.channel:
             return say(w.CHANNEL_ONLY)
         if word == "subscribe":

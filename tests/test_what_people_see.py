@@ -129,6 +129,15 @@ def test_many_options_are_a_list_to_choose_from() -> None:
     assert "data" not in roles["actions"][0]
 
 
+def test_a_few_long_options_are_links_that_wrap() -> None:
+    s = stop("teams", "llangunnor-section-3")
+    [choice] = s.reply.choices
+    assert len(choice.label) > cards.STACKED_CHARS and cards.layout([choice]) == "links"
+    [link] = [n for n in teams_card(s)["body"] if "selectAction" in n]
+    assert link["selectAction"]["data"] == {cards.SUBMIT_KEY: choice.value}
+    assert link["items"][0]["text"].startswith(choice.label) and link["items"][0]["wrap"] is True
+
+
 def test_few_short_options_stay_buttons() -> None:
     preview = teams_card(stop("teams", "handoff-preview"))
     assert [a["title"] for a in preview["actions"]] == [wording.CHOICE_SEND, wording.CHOICE_DONT_SEND]

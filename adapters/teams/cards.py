@@ -7,8 +7,8 @@ and phone width.
 - Teams cuts a button's label to "…" when a row of buttons is wider than the card. The budgets
   below were measured with Microsoft's ``adaptivecards`` renderer and a Teams host config at 360 px
   (``benchmarks/tour.py``): choices that fit one row at phone width are a row of buttons; a few
-  longer ones are stacked, one full-width button each; many (or any too long even for that) are
-  an ``Input.ChoiceSet`` list, which wraps, with one button to choose.
+  longer ones are stacked, one full-width button each, or, if one is too long even for that, links
+  whose text wraps; many are an ``Input.ChoiceSet`` list, which wraps, with one button to choose.
 - A long answer opens rather than scrolls: beyond the first quotes, each quoted clause is a heading
   that shows its words when selected (``Action.ToggleVisibility``); every word is still in the card.
 """
@@ -124,13 +124,14 @@ def fits_a_row(labels: list[str]) -> bool:
 
 
 def layout(choices: list[Choice]) -> str:
-    """How choices are shown: ``row`` of buttons, ``stack`` of full-width buttons, or ``list`` to choose from."""
+    """How choices are shown: a ``row`` of buttons, a ``stack`` of full-width buttons, ``links`` whose text
+    wraps, or a ``list`` to choose from."""
     labels = [c.label for c in choices]
     if fits_a_row(labels):
         return "row"
-    if len(labels) <= STACKED_MAX and all(len(label) <= STACKED_CHARS for label in labels):
-        return "stack"
-    return "list"
+    if len(labels) > STACKED_MAX:
+        return "list"
+    return "stack" if all(len(label) <= STACKED_CHARS for label in labels) else "links"
 
 
 def _submit(choice: Choice) -> Element:
@@ -145,6 +146,16 @@ def _choices(card: Card, choices: list[Choice]) -> None:
         card["actions"] = [_submit(c) for c in choices]
     elif how == "stack":
         card["body"] += [{"type": "ActionSet", "actions": [_submit(c)]} for c in choices]
+    elif how == "links":
+        card["body"] += [
+            {
+                "type": "Container",
+                "spacing": "Small",
+                "selectAction": _submit(c),
+                "items": [_text(f"{c.label} ›", color="Accent", weight="Bolder")],
+            }
+            for c in choices
+        ]
     else:
         card["body"].append(
             {
