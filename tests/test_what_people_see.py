@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from adapters.slack import blocks
 from adapters.slack.blocks import SHARE_ACTION
 from adapters.teams import cards
 from benchmarks.tour import Stop, conversation, slack_payload, teams_card
@@ -300,3 +301,6 @@ def test_the_whole_protocol_in_slack_is_its_first_section_and_a_button_for_each(
     assert buttons == [c.value for c in s.reply.choices] and len(buttons) == len(s.reply.choices) >= 4
     first = s.reply.quotes[0]
     assert first.paragraphs[0][:200] in text.replace("\\n", "\n")
+    shared = blocks.messages(s.reply.model_copy(update={"choices": []}), shared_by="U1")  # no buttons: all of it
+    assert wording.SLACK_MORE not in json.dumps(shared, ensure_ascii=False)
+    assert s.reply.quotes[-1].paragraphs[0][:100] in "\n".join(slack_texts(shared))

@@ -62,7 +62,7 @@ def _sections(text: str) -> list[dict[str, Any]]:
 def _first_section(reply: Reply) -> list[Block]:
     """The blocks up to the end of the first quoted section, and a line saying how to read the rest."""
     quotes = reply.quotes
-    if not reply.index or not quotes:
+    if not reply.index or not quotes or not reply.choices:  # shared without its buttons: all of it
         return list(reply.blocks)
     first = quotes[0].ref.split(".")[0]
     kept = [b for b in reply.blocks if not isinstance(b, Quote) or b.ref.split(".")[0] == first]
