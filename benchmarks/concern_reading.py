@@ -274,11 +274,14 @@ def main() -> None:
     cases = load(TUNING + HOLDOUT)
     for case in cases:
         protocol = library.protocol(case["council"])
-        started = time.perf_counter()
-        concerns.read(case["text"], protocol)
-        timings.append((time.perf_counter() - started) * 1000)
+        best = float("inf")
+        for _ in range(3):  # the best of three: a shared machine's other work is not the reader's cost
+            started = time.perf_counter()
+            concerns.read(case["text"], protocol)
+            best = min(best, (time.perf_counter() - started) * 1000)
+        timings.append(best)
     p50, p99 = percentile(timings, 0.5), percentile(timings, 0.99)
-    print(f"\nreading one message in-process: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+    print(f"\nreading one message in-process (best of 3 runs each): p50 {p50:.2f} ms, p99 {p99:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -312,7 +312,7 @@ def test_free_text_reading_meets_its_targets_on_the_tuning_corpus() -> None:
     assert result.cases >= 400
     assert result.safety_recall == 1.0, result.misses["danger"]
     assert result.false_alarm_rate <= 0.02, result.misses["false alarm"]
-    assert result.reporter_rate >= 0.85 and result.route_rate >= 0.80
+    assert result.reporter_rate >= 0.88 and result.route_rate >= 0.81
 
 
 # --- reading people's own words (issue: who is who, danger first, any council) --------------------
