@@ -41,6 +41,12 @@ SELF_CUES = (
     ("me", "being"),
     ("i", "was"),
     ("i", "have", "been"),
+    ("am",),  # "Ar, am a councillor"
+    ("i", "lead"),
+    ("i", "chair"),
+    ("i", "head"),
+    ("i", "run"),
+    ("i", "represent"),
 )
 VERBISH = frozenset(
     "i he she they you we it and but because so that who when was is has have had not to were are been did "
@@ -239,7 +245,12 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
     signed: set[int] = set()
     starts: set[int] = set()
     pieces = re.split(r"([.!?;:\n]+|\s[-–—]\s|[()])", cleaned)
-    for fragment, opened in zip(pieces[::2], ["", *pieces[1::2]], strict=True):
+    fragments = [
+        (fragment, opened, closed)
+        for fragment, opened, closed in zip(pieces[::2], ["", *pieces[1::2]], [*pieces[1::2], ""], strict=True)
+        if words(fragment)
+    ]
+    for index, (fragment, opened, closed) in enumerate(fragments):
         fragment_raw = words(fragment.replace("-", " ").replace("/", " "))
         fragment_stems, fragment_concerns = vocab.keys(fragment)
         if len(fragment_raw) != len(fragment_stems) or not fragment_raw:
@@ -254,21 +265,29 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
             continue
         rest = fragment_raw[first[0].end :]
         named = rest[:1] and "," not in fragment and _capitalised(fragment, rest[0])
+        # a signature opens or closes a message ("Clerk here.", "… Ward member, getting nowhere."), never
+        # sits in its middle ("An officer in the highways team — a man he complained about — has been …")
+        edge = index <= 1 or index >= len(fragments) - 2
         if (
-            start == 0
+            (start == 0 or index >= len(fragments) - 2)
             and first[0].start == 0
             and re.match(r"\s*[\w' ]+?,", fragment)
             and fragment.split(",")[0].strip().lower() in (" ".join(fragment_raw[: first[0].end]),)
+            and not _capitalised(fragment.split(",", 1)[1], (rest or [""])[0])
         ):
             signed.add(start)  # "Caretaker, I lock up." opens with the writer's own title
             continue
+        if rest[:2] == ["to", "the"]:
+            rest = rest[2:]  # "Clerk to the community council."
         if (
             (
                 (len(fragment_raw) <= 7 and (first[0].start == 0 or fragment_raw[0] in {"the", "a", "an"}))
                 or len(fragment_raw) <= 4
             )
+            and edge
             and not (PRONOUNS | POSSESSIVES) & set(fragment_raw)
             and opened != "("  # "him again (the chair)": an aside names someone else
+            and closed != "("  # "A cabinet member (I won't say who yet) exposed himself": the sentence goes on
             and not any(w.endswith("ed") or w in VERBISH for w in rest)
             and not (named and rest[0] not in {"here"})
         ):
