@@ -67,6 +67,7 @@ class Said(_Model):
 
     councillor: list[str]
     officer: list[str]
+    public: list[str] = Field(default_factory=list)  # "I'm not on the council, I just live in the village"
 
 
 class Search(_Model):

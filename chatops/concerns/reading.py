@@ -60,6 +60,10 @@ BETWEEN_STOP = VERBISH | frozenset(
 """Words that end the gap between "I'm" and a title: past them, the title is not the person's own."""
 PRONOUNS = frozenset("i me my he she him her his they them their you we us it".split())
 POSSESSIVES = frozenset({"our", "your", "their", "its"})
+CORRECTING = frozenset(
+    {("i", "mean"), ("i", "meant"), ("meant", "to"), ("no", "wait"), ("wait", "no"), ("sorry", "no"), ("or", "rather")}
+)
+"""Words that take back what was just named ("the service manager, no wait, it was the director")."""
 SAME_SIDE = frozenset({"fellow", "another", "other"})
 NEGATIONS = frozenset({"not", "no", "never", "nor", "neither", "isnt", "wasnt", "arent"})
 GREETINGS = frozenset({"hi", "hello", "hiya", "morning", "evening", "afternoon", "ok", "so", "right", "the", "a"})
@@ -129,6 +133,11 @@ def _said_patterns() -> tuple[tuple[tuple[Party, re.Pattern[str]], ...], tuple[r
     return selves, tuple(re.compile(p) for p in shared().witness)
 
 
+@cache
+def _public_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in shared().self_.public)
+
+
 def read(text: str, protocol: Protocol) -> Reading:
     vocab = for_protocol(protocol)
     cleaned = clean(text)[0]
@@ -148,6 +157,8 @@ def read(text: str, protocol: Protocol) -> Reading:
     if witness:
         affected = reporter if by_relative else _affected(raw, people, reporter, starts)
     subject_mention, scope, reporter = _whom(raw, people, public, reporter, affected, starts, vocab)
+    if not said_who and any(p.search(said) for p in _public_patterns()):
+        subject_mention, scope, reporter = None, "public", None  # the writer is a resident, not either side
 
     subject = _council_subject(subject_mention, protocol, reporter) if subject_mention else None
     category = _category(concern_tokens, vocab, reporter)
@@ -378,7 +389,7 @@ def _negated(raw: list[str], mention: Mention) -> bool:
 def _after_correction(raw: list[str], mentions: list[Mention]) -> list[Mention]:
     """ "sorry I mean the deputy clerk not the clerk": what follows "I mean" replaces what came before."""
     for i in range(len(raw) - 1, 0, -1):
-        if (raw[i - 1], raw[i]) in (("i", "mean"), ("i", "meant"), ("meant", "to")):
+        if (raw[i - 1], raw[i]) in CORRECTING:
             later = [m for m in mentions if m.start > i]
             if later:
                 kinds = {m.meaning.party for m in later}
