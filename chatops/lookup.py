@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from . import wording as w
-from .model import Clause, Party, Protocol
+from .model import Clause, Party, Protocol, Section, split_ref, squash
 from .reply import Block, Choice, Paragraph, Quote, Reply
 from .search import Hit, Searcher
 from .text import MAX_INPUT, Speller, clean, words
@@ -20,7 +20,10 @@ from .vocabulary import Resolved, for_protocol
 Handler = Callable[["Lookup", str], Reply]
 RECENT_ANSWERS = 512
 
-_REF = re.compile(r"^(?:§|s\.?|sec\.?|section|clause|para(?:graph)?)?\s*(\d+(?:\.\d+)*)\.?$", re.IGNORECASE)
+_REF = re.compile(
+    r"^(?:§|s\.?|sec\.?|section|clause|para(?:graph)?)?\s*(\d+(?:\.\d+)*(?:\s*\((?:[a-z]{1,2}|[ivx]{1,5})\))?)\.?$",
+    re.IGNORECASE,
+)
 _WHEN_THINGS_GO_WRONG = re.compile(r"^when\s+things\s+go\s+wrong\b", re.IGNORECASE)
 
 
@@ -100,7 +103,7 @@ class Lookup:
         blocks: list[Block] = [Paragraph(text="\n".join(lines))]
         if not p.adopted and not p.minute:
             blocks.append(Paragraph(text=w.ABOUT_NOT_GIVEN))
-        refs = ", ".join(f"{s.ref} {s.heading}" if s.heading else s.ref for s in p.sections)
+        refs = ", ".join(s.label for s in p.sections)
         blocks.append(Paragraph(text=w.SECTION_LIST.format(refs=refs)))
         choices = [
             Choice(label=w.CHOICE_READ_ALL, value=command_value("section all")),
@@ -115,7 +118,12 @@ class Lookup:
             filter(None, (f"adopted {p.adopted}" if p.adopted else "", f"Minute {p.minute}" if p.minute else ""))
         )
         lines = [w.HOME_INTRO.format(council=p.council, title=p.title)]
-        lines.append(w.HOME_VERSION.format(version=p.version, adopted=f" ({adopted})" if adopted else ""))
+        said = f" ({adopted})" if adopted else ""
+        lines.append(
+            w.HOME_VERSION.format(version=p.version, adopted=said)
+            if p.version
+            else w.HOME_UNVERSIONED.format(adopted=said)
+        )
         blocks: list[Block] = [Paragraph(text="\n".join(lines)), Paragraph(text=w.HOME_PRIVATE)]
         quick = ["expectations officer", "expectations councillor", "roles", "procedure", "about"]
         choices = [Choice(label=w.HOME_QUICK[q], value=command_value(q)) for q in quick]
@@ -195,13 +203,13 @@ class Lookup:
         if not chosen:
             blocks.append(Paragraph(text=self._fill(w.PROCEDURE_MISSING_SIDE, who=p.name_of(raised_by or "officer"))))
             chosen = list(p.procedures)
-        blocks += self._quote_refs([pr.ref for pr in chosen])
+        blocks += self._quote_refs([ref for pr in chosen for ref in (pr.ref, *pr.also)])
         title = w.PROCEDURE_TITLE
         if len(chosen) == 1:
-            heading = p.clause_by_key[chosen[0].ref].heading
+            heading = self._heading_at(chosen[0].ref)
             title = w.PROCEDURE_FOR_TITLE.format(heading=heading) if heading else title
         choices = [
-            Choice(label=p.clause_by_key[pr.ref].heading or pr.ref, value=command_value(f"procedure {pr.raised_by}"))
+            Choice(label=self._heading_at(pr.ref) or pr.ref, value=command_value(f"procedure {pr.raised_by}"))
             for pr in p.procedures
             if pr not in chosen
         ]
@@ -220,14 +228,26 @@ class Lookup:
         if rest.strip().lower() in w.WHOLE_WORDS:
             return self._reply(w.WHOLE_TITLE, [self._quote(c) for c in p.clauses], [])
         match = _REF.match(rest)
-        ref = match.group(1) if match else rest.strip()
-        found = p.clauses_at(ref) or [c for c in p.clauses if c.ref.lower() == ref.lower()]
-        if found:
-            section = next((s for s in p.sections if s.ref == ref), None)
-            title = f"{w.SECTION_TITLE.format(ref=found[0].ref)}" + (
-                f" {section.heading}" if section and section.heading else ""
+        ref = re.sub(r"\s+", "", match.group(1)) if match else rest.strip()
+        section = self._section_named(ref)
+        if section:
+            title = w.SECTION_TITLE.format(ref=section.label) if section.ref else section.label
+            return self._reply(
+                title, [self._quote(c) for c in section.clauses], self._neighbour_choices(section.clauses)
             )
-            return self._reply(title, [self._quote(c) for c in found], self._neighbour_choices(found))
+        base, marker = split_ref(ref)
+        item = next((c for c in p.clauses if c.ref == base and c.item(marker)), None) if marker else None
+        if item:
+            shown = Quote(ref=ref, heading=item.heading, items=[item.item(marker) or ""])
+            return self._reply(w.SECTION_TITLE.format(ref=ref), [shown], self._neighbour_choices([item]))
+        found = p.clauses_at(ref) or [c for c in p.clauses if c.ref.lower() == ref.lower()]
+        found = found or [c for c in p.clauses if c.heading and squash(c.heading).rstrip(":") == squash(ref)]
+        if found:
+            return self._reply(
+                w.SECTION_TITLE.format(ref=found[0].ref),
+                [self._quote(c) for c in found],
+                self._neighbour_choices(found),
+            )
         blocks: list[Block] = [Paragraph(text=self._fill(w.SECTION_MISSING, ref=ref))]
         near = self._nearest_refs(ref)
         if near:
@@ -296,13 +316,28 @@ class Lookup:
         return [Choice(label=r.name, value=command_value(f"roles {r.id}")) for r in self.protocol.roles]
 
     def _section_choices(self) -> list[Choice]:
-        return [
-            Choice(
-                label=w.CHOICE_SECTION.format(ref=s.ref) + (f" {s.heading}" if s.heading else ""),
-                value=command_value(f"section {s.ref}"),
-            )
-            for s in self.protocol.sections
-        ]
+        return [self._section_choice(s) for s in self.protocol.sections]
+
+    @staticmethod
+    def _section_choice(section: Section) -> Choice:
+        label = w.CHOICE_SECTION.format(ref=section.label) if section.ref else section.label
+        return Choice(label=label, value=command_value(f"section {section.address}"))
+
+    def _section_named(self, typed: str) -> Section | None:
+        """The section typed by its number (``3``, ``26-32``) or its heading (``confidentiality``), in
+        full or by its first words."""
+        wanted = squash(typed).rstrip(":")
+        sections = self.protocol.sections
+        exact = [s for s in sections if wanted in (squash(s.ref or ""), squash(s.heading or "").rstrip(":"))]
+        if exact:
+            return exact[0]
+        if len(wanted) < 4 or wanted[0].isdigit():
+            return None
+        starting = [s for s in sections if s.heading and squash(s.heading).startswith(wanted)]
+        return starting[0] if len(starting) == 1 else None
+
+    def _heading_at(self, ref: str) -> str | None:
+        return next((c.heading for c in self.protocol.clauses if c.ref == ref and c.heading), None)
 
     def _neighbour_choices(self, shown: list[Clause]) -> list[Choice]:
         sections = self.protocol.sections
@@ -316,13 +351,7 @@ class Lookup:
             )
             if s
         ]
-        return [
-            Choice(
-                label=w.CHOICE_SECTION.format(ref=s.ref) + (f" {s.heading}" if s.heading else ""),
-                value=command_value(f"section {s.ref}"),
-            )
-            for s in near
-        ]
+        return [self._section_choice(s) for s in near]
 
     def _nearest_refs(self, ref: str) -> list[str]:
         refs = list(dict.fromkeys(c.ref for c in self.protocol.clauses))
@@ -332,7 +361,7 @@ class Lookup:
             near = [r for r in refs if r == parent or r.startswith(parent + ".")]
             if near:
                 return near[:6]
-        return [s.ref for s in self.protocol.sections]
+        return [s.address for s in self.protocol.sections]
 
     def _quote(self, clause: Clause) -> Quote:
         return Quote(ref=clause.ref, heading=clause.heading, paragraphs=list(clause.text), items=list(clause.items))

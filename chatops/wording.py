@@ -183,7 +183,9 @@ RECOMMEND_ROUTE_HEADING = {
     "formal-next": "Formal route — the next step, as you've tried informally",
     "outcome": "What happens next",
     "related": "Also referred to by the protocol",
+    "prohibition": "What the protocol says not to do",
 }
+RECOMMEND_UNDER = "Under: {bodies}"
 RECOMMEND_WHO = "Who: {people}"
 RECOMMEND_WHO_ROLES = "Who: {roles} (your council has not named anyone for this in chatops)"
 NO_PROCEDURE = (
@@ -256,6 +258,7 @@ SAFETY_REPORTING_CONTACT = "Confidential reporting: {people}"
 # --- the home page (Slack App Home) ---------------------------------------------------------------
 HOME_INTRO = "{council} · {title}. Ask me anything about how councillors and officers work together."
 HOME_VERSION = "Current version: {version}{adopted}."
+HOME_UNVERSIONED = "The document gives no version number{adopted}."
 HOME_PRIVATE = "Everything here is private to you. To raise a concern, choose Raise a concern privately."
 HOME_QUICK = {
     "expectations officer": "What officers can expect",
