@@ -19,7 +19,7 @@ from .blocks import Block, letter_or_roman, split_label
 
 _COUNCIL = re.compile(r"\b(council|borough|parish|district|county|authority|BC|DC|TC|CC)\b", re.IGNORECASE)
 _ADOPTED = re.compile(
-    r"\b(?i:adopted|approved|agreed|ratified)\b(?:\s+by\s+(?:the\s+)?(?P<by>[A-Z][\w ]*?(?:Council|Committee)))?"
+    r"\b(?i:adopted|approved|agreed|ratified)\b(?:\s+by\s+(?:the\s+)?(?P<by>(?:[A-Z]\w*\s+)*?(?:Council|Committee)))?"
     r"(?:\s+(?:on|in))?\s+(?:the\s+)?(?P<date>\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+\s+\d{4}|[A-Z][a-z]+\s+\d{4}|\d{1,2}/\d{1,2}/\d{2,4})",
 )
 _MINUTE = re.compile(
@@ -36,10 +36,12 @@ _EXPECT = re.compile(
 )
 _ROLE_SECTION = re.compile(r"\brole|who does what|responsibilit|duties\b", re.IGNORECASE)
 _TITLE = re.compile(
-    r"\b(?:the\s+)?((?:(?:[A-Z][a-z]+|[A-Z]{2,4})\s+){0,3}"
+    r"\b(?:the\s+)?((?:(?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?|[A-Z]{2,4})\s+|Vice-){0,3}"
     r"(?:Clerk|Officer|Mayor|Chair|Chairman|Chairperson|Leader|Director|Manager|Executive|Treasurer))\b"
 )
-_BODY = re.compile(r"\b((?:[A-Z][\w'’-]*\s+(?:and\s+)?){1,4}(Policy|Committee|Sub-Committee|Panel|Procedure|Board))\b")
+_BODY = re.compile(
+    r"\b((?:[A-Z][\w'’-]*\s+(?:(?:and|at|of|for|on)\s+)?){1,4}(Policy|Committee|Sub-Committee|Panel|Procedure|Board))\b"
+)
 _STEP = re.compile(
     r"\b(?:rais(?:e|ed|ing)\b[^.]{0,40}?\b(?:with|to)\b|refer(?:red)?\b[^.]{0,30}?\bto\b|report(?:ed)?\b[^.]{0,30}?\bto\b|"
     r"speak (?:to|with)|talk (?:to|with)|discuss(?:ed)?\b[^.]{0,30}?\bwith\b|contact\b|complain|"
@@ -63,17 +65,22 @@ _RAISER = re.compile(
     re.IGNORECASE,
 )
 _ABOUT = re.compile(
-    r"\b(?:about|concerns|involves|relates to|against)\s+(?:the\s+)?(?:(?:conduct|behaviour|performance)\s+of\s+)?"
-    r"(?:the\s+|a\s+|an\s+)?([A-Z][\w ]+)"
+    r"\b(?:about|concerns|involves|relates to|against)\s+(?:the\s+)?"
+    r"(?:(?:work|conduct|behaviour|performance)\s+(?:or\s+(?:work|conduct|behaviour|performance)\s+)?of\s+)?"
+    r"(?:the\s+|a\s+|an\s+)?((?:[A-Z][\w-]*\s?)+)"
 )
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+(?=[A-Z(“\"‘'])")
 
-_SIDES: dict[Party, list[tuple[str, str]]] = {
-    "councillor": [("Councillor", "Councillors"), ("Member", "Members")],
-    "officer": [("Officer", "Officers"), ("Employee", "Employees"), ("Member of Staff", "Members of Staff")],
+_SIDES: dict[Party, list[tuple[str, str, str]]] = {
+    "councillor": [("Councillor", "Councillors", r"councillors?"), ("Member", "Members", r"members?(?! of staff)")],
+    "officer": [
+        ("Officer", "Officers", r"officers?"),
+        ("Employee", "Employees", r"employees?"),
+        ("Member of Staff", "Staff", r"(?:members? of )?staff"),
+    ],
 }
 _OFFICER_TITLES = re.compile(
-    r"\b(clerk|officer|staff|employee|director|manager|head of|treasurer|rfo)\b", re.IGNORECASE
+    r"\b(clerk|officer|staff|employee|director|manager|head of|treasurer|rfo|chief)\b", re.IGNORECASE
 )
 _COUNCILLOR_TITLES = re.compile(r"\b(councillor|member|mayor|chair|leader|cabinet|executive|group)", re.IGNORECASE)
 
@@ -254,6 +261,9 @@ class _Builder:
             if kind == "letter" or kind == "roman":
                 kind = letter_or_roman(marker, last_marker) if kind == "roman" else kind
             if heading and kind in (None, "decimal"):
+                if pending:  # a heading with nothing under it: kept as a clause of its own
+                    self._heading_only(section or self._preamble(pending[1]), pending)
+                    pending = None
                 sectional = (
                     _is_section_number(marker)
                     if kind
@@ -298,6 +308,13 @@ class _Builder:
                 self.note(block.where, f"text after the list in {current.ref}: kept in its text, which shows first")
             else:
                 current.text.append(rest)
+        if pending:
+            self._heading_only(section or self._preamble(pending[1]), pending)
+
+    def _heading_only(self, section: _Section, pending: tuple[str, str]) -> None:
+        ref = self._ref_for(section, pending)
+        section.clauses.append(_Clause(ref, pending[1], heading=pending[0]))
+        self.note(pending[1], f"“{pending[0][:50]}” reads as a heading with nothing under it: kept under '{ref}'")
 
     def _is_section_heading(self, block: Block, text: str, numbered_sections: bool, top_level: int) -> bool:
         """Is an un-numbered heading a part of the document (a section) or a heading inside one?"""
@@ -343,19 +360,9 @@ class _Builder:
     def _choose_parties(self) -> None:
         words = " ".join(c.words() for s in self.sections for c in s.clauses)
         for party, names in _SIDES.items():
-            counts = {
-                name: len(re.findall(rf"\b{re.escape(name)}s?\b", words, re.IGNORECASE))
-                - (
-                    len(re.findall(r"\bmembers? of staff\b", words, re.IGNORECASE))
-                    if name == "Member" and party == "councillor"
-                    else 0
-                )
-                for name, _ in names
-            }
+            counts = {name: len(re.findall(rf"\b{pattern}\b", words, re.IGNORECASE)) for name, _, pattern in names}
             best = max(names, key=lambda n: counts[n[0]])
-            if best[0] == "Member of Staff" and counts[best[0]] == 0:
-                best = names[0]
-            self.parties[party] = best
+            self.parties[party] = best[:2]
             self.note(
                 self.source_name,
                 f"the {party} side is called '{best[1]}' ({counts[best[0]]} mentions): confirm parties.{party}",
@@ -409,7 +416,7 @@ class _Builder:
         for clause, text in words:
             for title in _TITLE.findall(text):
                 title = re.sub(r"^(?:The|A|An|Any|Each|Every|If|Where|When|All)\s+", "", title)
-                if len(title.split()) < 2 and title.lower() not in ("clerk", "mayor", "treasurer"):
+                if len(title.split()) < 2 and title.lower() not in ("clerk", "mayor", "treasurer", "chairman"):
                     continue
                 count = sum(t.count(title) for _, t in words)
                 if count >= 2:
@@ -487,16 +494,17 @@ class _Builder:
     def _procedures(self, roles: list[dict[str, Any]], bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
         found: dict[Party, dict[str, Any]] = {}
         for section in self.sections:
+            raiser: Party | None = None
             for clause in section.clauses:
                 if clause.expect:
                     continue
                 sentences = [s for t in [*clause.text, *clause.items] for s in _SENTENCE.split(t)]
-                raiser: Party | None = None
                 for sentence in sentences:
                     raiser = self._raiser(sentence) or raiser
                     if not _STEP.search(sentence):
                         continue
-                    if not (_CONCERN_WORDS.search(sentence) or _CONCERN_WORDS.search(section.heading or "")):
+                    about_concerns = _CONCERN_WORDS.search(section.heading or "")
+                    if not (about_concerns or (_CONCERN_WORDS.search(sentence) and self._raiser(sentence))):
                         continue
                     side = raiser or self._side(section.heading or "")
                     if side is None:
@@ -560,8 +568,9 @@ class _Builder:
             step["ref"] = clause.ref
         named = [r["id"] for r in roles if r["id"] not in ("councillor", "officer") and r["name"] in sentence]
         about = _ABOUT.search(sentence)
-        when = [r["id"] for r in roles if about and r["name"] in about.group(1) and r["id"] in procedure["about"]]
-        if when:
+        named_about = [r for r in roles if about and r["name"] in about.group(1) and r["id"] in procedure["about"]]
+        when = [max(named_about, key=lambda r: len(r["name"]))["id"]] if named_about else []
+        if when and when[0] not in ("councillor", "officer"):
             step["when_about"] = when
             named = [n for n in named if n not in when]
         if named and route != "prohibition":

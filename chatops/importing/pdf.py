@@ -58,14 +58,15 @@ def read_pdf(path: Path, name: str) -> list[Block]:
     previous: dict[str, Any] | None = None
     indent = 0.0  # where the current paragraph's wrapped lines start
     for number, lines in enumerate(pages, 1):
-        previous = None
+        first_on_page = True  # a paragraph may run on from the foot of the page before
         for at, line in enumerate(lines, 1):
             text = line["text"]
             if _PAGE_NUMBER.match(text) or text in repeated:
                 continue
             kind, marker, rest = split_label(text)
             heading = (line["bold"] or line["size"] > body + 1.5) and len(text) < 100 and not text.endswith(".")
-            gap = line["top"] - previous["bottom"] if previous else 99.0
+            gap = 0.0 if first_on_page and previous else line["top"] - previous["bottom"] if previous else 99.0
+            first_on_page = False
             height = line["bottom"] - line["top"]
             joins = (
                 previous is not None
@@ -73,7 +74,7 @@ def read_pdf(path: Path, name: str) -> list[Block]:
                 and kind is None
                 and gap < height * 0.9
                 and line["bold"] == previous["bold"]
-                and blocks[-1].kind != "heading"
+                and abs(line["size"] - previous["size"]) < 0.5
                 and abs(line["x0"] - indent) < 3
             )
             if joins:
