@@ -40,7 +40,9 @@ def parse(name: str) -> list[Line]:
             level = len(raw) - len(raw.lstrip("#"))
             text = raw.lstrip("# ")
             number = _NUMBER.match(text)
-            lines.append(Line("heading", text[number.end() :] if number else text, number.group(1) if number else "", level))
+            lines.append(
+                Line("heading", text[number.end() :] if number else text, number.group(1) if number else "", level)
+            )
         elif front:
             lines.append(Line("front", raw.strip()))
         elif raw.startswith("- "):
@@ -82,7 +84,9 @@ def write_docx(name: str, path: Path) -> Path:
     numbering.append(parse_xml(f'<w:abstractNum xmlns:w="{_W}" w:abstractNumId="90">{decimal}</w:abstractNum>'))
     for abstract, fmt in ((91, "lowerLetter"), (92, "lowerRoman")):
         level = f'<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="(%1)"/></w:lvl>'
-        numbering.append(parse_xml(f'<w:abstractNum xmlns:w="{_W}" w:abstractNumId="{abstract}">{level}</w:abstractNum>'))
+        numbering.append(
+            parse_xml(f'<w:abstractNum xmlns:w="{_W}" w:abstractNumId="{abstract}">{level}</w:abstractNum>')
+        )
     next_num = [100]
 
     def new_list(abstract: int) -> int:
@@ -173,7 +177,9 @@ def write_html(name: str, path: Path) -> Path:
     parts = ["<!doctype html><html><head><title>Protocol</title><style>p{margin:0}</style></head><body><main>"]
     open_list = ""
     for at, line in enumerate(parse(name)):
-        wanted = {"item": "ol-a", "bullet": "ul"}.get(line.kind, "ol" if line.kind == "para" and line.number.isdigit() else "")
+        wanted = {"item": "ol-a", "bullet": "ul"}.get(
+            line.kind, "ol" if line.kind == "para" and line.number.isdigit() else ""
+        )
         if line.kind == "item" and line.number in _ROMAN:
             wanted = "ol-i"
         if wanted != open_list and open_list:

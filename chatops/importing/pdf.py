@@ -1,7 +1,8 @@
 """PDF documents, with pdfplumber: lines with their positions and fonts, put back into paragraphs.
 
-A PDF holds lines, not paragraphs. A line belongs to the paragraph above when it is close below it,
-starts no new number or bullet and is set in the same weight; a paragraph with a hanging number
+A PDF holds lines, not paragraphs. A line belongs to the paragraph above when the line above ran to
+the right margin and it is close below it, starts no new number or bullet and is set in the same
+font; a paragraph with a hanging number
 (``1.1`` in the margin, the text indented) has its wrapped lines at the text's indent, not the
 number's. A line wholly in a bold font, short and not a sentence, is a heading. Page numbers and
 lines repeated at the top or foot of every page are left out.
@@ -31,6 +32,7 @@ def _lines(page: Any) -> list[dict[str, Any]]:
             {
                 "text": clean(line["text"]),
                 "x0": line["x0"],
+                "x1": line["x1"],
                 "top": line["top"],
                 "bottom": line["bottom"],
                 "chars": chars,
@@ -57,6 +59,9 @@ def read_pdf(path: Path, name: str) -> list[Block]:
     body = _body_size(pages)
     previous: dict[str, Any] | None = None
     indent = 0.0  # where the current paragraph's wrapped lines start
+    right = max((line["x1"] for lines in pages for line in lines), default=0.0)
+    left = min((line["x0"] for lines in pages for line in lines), default=0.0)
+    full = right - (right - left) * 0.2  # a line that ends further right than this was wrapped
     for number, lines in enumerate(pages, 1):
         first_on_page = True  # a paragraph may run on from the foot of the page before
         for at, line in enumerate(lines, 1):
@@ -75,6 +80,7 @@ def read_pdf(path: Path, name: str) -> list[Block]:
                 and gap < height * 0.9
                 and line["bold"] == previous["bold"]
                 and abs(line["size"] - previous["size"]) < 0.5
+                and previous["x1"] >= full
                 and abs(line["x0"] - indent) < 3
             )
             if joins:
