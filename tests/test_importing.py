@@ -16,7 +16,7 @@ from chatops.cli import main
 from chatops.importing import Imported, import_source
 from chatops.loading import load_protocol
 from chatops.model import Protocol, squash
-from tests.documents import DOCUMENTS, parse, typed, write_docx, write_html, write_pdf
+from tests.documents import DOCUMENTS, parse, write_docx, write_html, write_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ["ashcombe", "halden", "wexcombe"]
