@@ -4,6 +4,7 @@ councils' source texts imported and compared with their reviewed files; bad file
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -191,9 +192,15 @@ def test_the_shipped_councils_sources_import_as_their_reviewed_files(source: str
     assert {c.expect.who for c in draft.clauses if c.expect} == {"councillor", "officer"}
 
 
-def _run(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _run(*argv: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "chatops", *argv], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-m", "chatops", *argv],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -220,15 +227,36 @@ def test_a_bad_file_gets_one_clear_line_and_a_non_zero_exit(
     assert not (tmp_path / "out.yaml").exists()
 
 
-def test_import_validate_check_from_the_command_line(tmp_path: Path) -> None:
+def test_the_readmes_walkthrough_from_a_word_file_to_a_working_bot(tmp_path: Path) -> None:
+    """README "Add your council": import → review → validate → check → serve (the console here)."""
     write_docx("ashcombe", tmp_path)
-    made = _run("import", "ashcombe.docx", cwd=tmp_path)
+    (tmp_path / "ashcombe.docx").rename(tmp_path / "Member Officer Protocol.docx")
+    (tmp_path / "my-councils").mkdir()
+    out = "my-councils/my-council.yaml"
+    made = _run("import", "Member Officer Protocol.docx", "--council", "my-council", "--out", out, cwd=tmp_path)
     assert made.returncode == 0, made.stderr
-    assert made.stdout.startswith("wrote ashcombe.yaml: Ashcombe Parish Council, 9 sections, 29 clauses")
-    assert "ashcombe.docx: paragraph 3: front matter" in made.stdout
-    again = _run("import", "ashcombe.docx", cwd=tmp_path)
+    assert made.stdout.startswith(f"wrote {out}: Ashcombe Parish Council, 9 sections, 29 clauses")
+    assert "Member Officer Protocol.docx: paragraph 3: front matter" in made.stdout
+    written = (tmp_path / out).read_text(encoding="utf-8")
+    assert "#  - Member Officer Protocol.docx: paragraph" in written  # the review list, in the file too
+
+    again = _run("import", "Member Officer Protocol.docx", "--council", "my-council", "--out", out, cwd=tmp_path)
     assert again.returncode != 0 and "exists" in again.stderr and "Traceback" not in again.stderr
-    valid = _run("validate", "ashcombe.yaml", cwd=tmp_path)
-    assert valid.returncode == 0 and valid.stdout.startswith("ok ashcombe.yaml"), valid.stdout
+    valid = _run("validate", "my-councils/", cwd=tmp_path)
+    assert valid.returncode == 0 and valid.stdout.startswith(f"ok {out}"), valid.stdout
+    env = {"CHATOPS_PROTOCOL_DIR": "my-councils"}
+    checked = _run("check", "my-council", cwd=tmp_path, env=env)
+    assert checked.returncode == 0 and "✗" not in checked.stdout, checked.stdout
+    console = subprocess.run(
+        [sys.executable, "-m", "chatops", "console", "--council", "my-council"],
+        cwd=tmp_path,
+        input="section Confidentiality\nquit\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **env},
+    )
+    assert "Councillors and staff must keep confidential" in console.stdout, console.stdout + console.stderr
     missing = _run("import", "nowhere.docx", cwd=tmp_path)
     assert missing.returncode != 0 and "cannot open it" in missing.stderr and "Traceback" not in missing.stderr
