@@ -40,10 +40,21 @@ class Title(_Model):
     words: list[str]
 
 
+class Jest(_Model):
+    """Violent words said in jest ("I could throttle him, joking obviously"): ``hyperbole`` is not read as
+    danger when the message has a ``markers`` cue and no ``earnest`` one ("not really a joke")."""
+
+    markers: list[str]
+    earnest: list[str]
+    hyperbole: list[str]
+
+
 class Safety(_Model):
     danger: list[str]
     self_harm: list[str]
     not_danger: list[str]
+    in_jest: Jest
+    text_speak: dict[str, str] = Field(default_factory=dict)
 
 
 class Concept(_Model):
@@ -158,10 +169,34 @@ class Vocabulary:
         known |= {w for phrases in self.concern_phrases.values() for p in phrases for w in p.split()}
         return Speller(w for w in known if len(w) >= 5)
 
+    @cached_property
+    def written(self) -> frozenset[str]:
+        """Words the protocol itself uses: real words, never "corrected" into a title ("directly" is not
+        a misspelt "director")."""
+        found = {
+            w
+            for clause in self.protocol.clauses
+            for part in (clause.heading or "", *clause.text, *clause.items)
+            for w in words(part)
+        }
+        return frozenset(found)
+
     def base_role(self, party: Party) -> str | None:
         """The role that stands for a whole side: the one whose id is the side's, else its first role."""
         roles = [r.id for r in self.protocol.roles if r.party == party]
         return party if party in roles else (roles[0] if roles else None)
+
+    @cached_property
+    def _corrections(self) -> dict[str, str | None]:
+        return {}
+
+    def _correct(self, word: str) -> str | None:
+        """The speller's answer, remembered: the same slips recur, and a lookup is cheaper than a search."""
+        if word not in self._corrections:
+            if len(self._corrections) > 50_000:
+                self._corrections.clear()
+            self._corrections[word] = self.speller.correct(word)
+        return self._corrections[word]
 
     def keys(self, text: str) -> tuple[list[str], list[str]]:
         """The message as matched: role keys and concern stems, word by word, with slips in longer
@@ -169,30 +204,45 @@ class Vocabulary:
         roles, concerns = [], []
         for word in words(text.replace("-", " ").replace("/", " ")):
             role_key, concern_stem = plural(word), stem(word)
-            if len(word) >= 6 and role_key not in self.speller and concern_stem not in self.speller:
-                fixed = self.speller.correct(role_key)
+            if (
+                len(word) >= 6
+                and role_key not in self.speller
+                and concern_stem not in self.speller
+                and word not in self.written
+                and not word.endswith("ly")  # adverbs are words, not slips: "directly", "formally"
+            ):
+                fixed = self._correct(role_key)
                 role_key = fixed or role_key
-                fixed = self.speller.correct(concern_stem)
+                fixed = self._correct(concern_stem)
                 concern_stem = fixed or concern_stem
             roles.append(role_key)
             concerns.append(concern_stem)
         return roles, concerns
 
+    @cached_property
+    def _openers(self) -> dict[str, int]:
+        """The first word of each phrase → the longest phrase it opens (so most words are passed over at once)."""
+        openers: dict[str, int] = {}
+        for phrase in self.phrases:
+            first, size = phrase.split(" ", 1)[0], phrase.count(" ") + 1
+            openers[first] = max(openers.get(first, 0), size)
+        return openers
+
     def mentions(self, tokens: list[str]) -> list[Mention]:
         """Every role, side, title, job or outsider named, longest first, never overlapping."""
-        taken = [False] * len(tokens)
-        found: list[Mention] = []
-        for size in range(min(self.longest, len(tokens)), 0, -1):
-            for start in range(len(tokens) - size + 1):
-                if any(taken[start : start + size]):
-                    continue
+        candidates: list[Mention] = []
+        for start, token in enumerate(tokens):
+            for size in range(min(self._openers.get(token, 0), len(tokens) - start), 0, -1):
                 phrase = " ".join(tokens[start : start + size])
                 meaning = self.phrases.get(phrase)
-                if meaning is None:
-                    continue
-                found.append(Mention(start, start + size, meaning, phrase))
-                for i in range(start, start + size):
-                    taken[i] = True
+                if meaning is not None:
+                    candidates.append(Mention(start, start + size, meaning, phrase))
+        taken = [False] * len(tokens)
+        found: list[Mention] = []
+        for mention in sorted(candidates, key=lambda m: (m.start - m.end, m.start)):
+            if not any(taken[mention.start : mention.end]):
+                found.append(mention)
+                taken[mention.start : mention.end] = [True] * (mention.end - mention.start)
         return sorted(found, key=lambda m: m.start)
 
     def resolve(self, text: str) -> Resolved | None:

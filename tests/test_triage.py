@@ -312,7 +312,7 @@ def test_free_text_reading_meets_its_targets_on_the_tuning_corpus() -> None:
     assert result.cases >= 400
     assert result.safety_recall == 1.0, result.misses["danger"]
     assert result.false_alarm_rate <= 0.02, result.misses["false alarm"]
-    assert result.reporter_rate >= 0.85 and result.route_rate >= 0.80
+    assert result.reporter_rate >= 0.88 and result.route_rate >= 0.81
 
 
 # --- reading people's own words (issue: who is who, danger first, any council) --------------------
@@ -370,6 +370,22 @@ async def test_danger_is_read_the_way_people_say_it_everywhere_they_type(text: s
 async def test_workplace_idioms_are_not_danger(text: str) -> None:
     reply = await Chat("telford-and-wrekin").say(text)
     assert "999" not in text_of(reply)
+
+
+@pytest.mark.parametrize(
+    ("text", "alarm"),
+    [
+        ("honestly I could throttle the clerk, only joking, but can she move the meeting again?", False),
+        ("lol the chair said he'd murder me if I forgot the biscuits again 😂 he's lovely", True),
+        ("he said he'd kill me if I told anyone lol", True),
+        ("haha running joke is I'll end up in the reservoir. not really a joke tbh", True),
+        ("I'd cheerfully strangle the Head of HR. Not literally. Three months for an answer!", False),
+    ],
+)
+def test_violent_words_said_in_jest_are_not_danger_but_a_reported_threat_is(text: str, alarm: bool) -> None:
+    """A laugh sets aside only the speaker's own hyperbole: a threat someone reported, or self-harm
+    joked about, still gets the safety line (a false alarm costs a sentence, a miss can cost a life)."""
+    assert bool(concerns.assess(text)) is alarm
 
 
 async def test_danger_typed_as_an_answer_still_comes_first() -> None:

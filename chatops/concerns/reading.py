@@ -53,11 +53,16 @@ BETWEEN_STOP = VERBISH | frozenset(
 )
 """Words that end the gap between "I'm" and a title: past them, the title is not the person's own."""
 PRONOUNS = frozenset("i me my he she him her his they them their you we us it".split())
+POSSESSIVES = frozenset({"our", "your", "their", "its"})
 SAME_SIDE = frozenset({"fellow", "another", "other"})
 NEGATIONS = frozenset({"not", "no", "never", "nor", "neither", "isnt", "wasnt", "arent"})
 GREETINGS = frozenset({"hi", "hello", "hiya", "morning", "evening", "afternoon", "ok", "so", "right", "the", "a"})
-UNITS = frozenset({"office", "secretary", "pa", "diary", "parlour", "directorate", "department", "team"})
-"""Words after a title that name a place or a team rather than the person ("the Leader's office")."""
+UNITS = frozenset(
+    "office secretary pa diary parlour directorate department team car room rooms canteen kitchen entrance toilet "
+    "toilets lounge briefing briefings survey newsletter intranet badge badges side christmas party do".split()
+)
+"""Words after a title that name a place, a team or an occasion rather than the person ("the Leader's office",
+"the staff car park", "the members' room")."""
 THIRD_PERSON = frozenset({"she", "her", "he", "him", "they", "them"})
 FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "am"})
 
@@ -135,7 +140,7 @@ def read(text: str, protocol: Protocol) -> Reading:
     witness = any(p.search(said) for p in _said_patterns()[1]) or _saw_it_happen(raw, people, reporter) or by_relative
     affected: Party | None = None
     if witness:
-        affected = reporter if by_relative else _affected(raw, people, reporter)
+        affected = reporter if by_relative else _affected(raw, people, reporter, starts)
     subject_mention, scope, reporter = _whom(raw, people, public, reporter, affected, starts, vocab)
 
     subject = _council_subject(subject_mention, protocol, reporter) if subject_mention else None
@@ -233,7 +238,8 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
     concern_stems: list[str] = []
     signed: set[int] = set()
     starts: set[int] = set()
-    for fragment in re.split(r"[.!?;:\n]+|\s[-–—]\s|[()]", cleaned):
+    pieces = re.split(r"([.!?;:\n]+|\s[-–—]\s|[()])", cleaned)
+    for fragment, opened in zip(pieces[::2], ["", *pieces[1::2]], strict=True):
         fragment_raw = words(fragment.replace("-", " ").replace("/", " "))
         fragment_stems, fragment_concerns = vocab.keys(fragment)
         if len(fragment_raw) != len(fragment_stems) or not fragment_raw:
@@ -249,11 +255,20 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
         rest = fragment_raw[first[0].end :]
         named = rest[:1] and "," not in fragment and _capitalised(fragment, rest[0])
         if (
+            start == 0
+            and first[0].start == 0
+            and re.match(r"\s*[\w' ]+?,", fragment)
+            and fragment.split(",")[0].strip().lower() in (" ".join(fragment_raw[: first[0].end]),)
+        ):
+            signed.add(start)  # "Caretaker, I lock up." opens with the writer's own title
+            continue
+        if (
             (
                 (len(fragment_raw) <= 7 and (first[0].start == 0 or fragment_raw[0] in {"the", "a", "an"}))
                 or len(fragment_raw) <= 4
             )
-            and not PRONOUNS & set(fragment_raw)
+            and not (PRONOUNS | POSSESSIVES) & set(fragment_raw)
+            and opened != "("  # "him again (the chair)": an aside names someone else
             and not any(w.endswith("ed") or w in VERBISH for w in rest)
             and not (named and rest[0] not in {"here"})
         ):
@@ -270,21 +285,36 @@ def sides_of(people: list[Mention]) -> set[Party]:
     return {party for m in people if (party := m.meaning.party) is not None}
 
 
+RELATIVE_LINKS = frozenset({"is", "was", "who", "whos", "that", "has", "been", "works", "worked", "of"})
+"""Words that may link a relative to their role ("my husband, who is the Town Clerk", "the daughter of Cllr Beck")."""
+
+
 def _relative(raw: list[str], mention: Mention) -> bool:
-    """ "my wife is the clerk", "my dad's a town councillor": someone close to the writer holds the role."""
-    before = raw[max(0, mention.start - 6) : mention.start]
+    """ "my wife is the clerk", "my husband, who is a councillor", "I'm the daughter of Councillor Beck",
+    "this is Kev's wife. He's the gardener", "Dad (Cllr Beck)": someone close to the writer holds the role."""
+    first = max(0, mention.start - 6)
+    before = raw[first : mention.start]
     relatives = set(shared().relatives)
     for i, word in enumerate(before):
-        if word in relatives and i > 0 and before[i - 1] in {"my", "our"}:
+        if word not in relatives:
+            continue
+        at = first + i
+        mine = i > 0 and before[i - 1] in {"my", "our"}
+        named_self = any(raw[j : j + 2] in (["this", "is"], ["i", "am"], ["its", "me"]) for j in range(at - 3, at))
+        if mine or named_self or i == len(before) - 1 or "of" in before[i + 1 : i + 2]:
             between = before[i + 1 :]
-            return not any(w in VERBISH - {"is", "was"} for w in between)
+            return not any(w in VERBISH - RELATIVE_LINKS for w in between)
     return False
 
 
 def _fellow(raw: list[str], mention: Mention) -> bool:
     """ "a fellow councillor", "another member", "one of our officers": the writer is on that side."""
     before = raw[max(0, mention.start - 3) : mention.start]
-    return bool(SAME_SIDE & set(before[-2:])) or before in (["one", "of", "our"], ["one", "of", "my"])
+    return (
+        bool(SAME_SIDE & set(before[-2:]))
+        or before in (["one", "of", "our"], ["one", "of", "my"])
+        or before[-1:] in (["us"], ["we"])  # "us councillors", "we members"
+    )
 
 
 def _before(raw: list[str], mention: Mention, n: int) -> set[str]:
@@ -356,6 +386,13 @@ def _self_cue(raw: list[str], mention: Mention, starts: set[int]) -> bool:
                 return gap == 0 or cue != ("as",)
     if mention.start > 0 and raw[mention.start - 1] == "i" and mention.meaning.kind != "side":
         return True  # "I chair planning", "I lead the cabinet"
+    opener = mention.start - 1
+    while opener > 0 and raw[opener] in MODIFIERS:
+        opener -= 1
+    if raw[opener : opener + 1] == ["being"] and opener in starts:
+        return True  # "Being Mayor is lonely."
+    if opener >= 1 and raw[opener - 1 : opener + 1] == ["this", "is"] and opener - 1 in starts:
+        return True  # "this is councillor Rees, chair of finance"
     rest = raw[mention.end : mention.end + 5]
     opening = mention.start in starts or (mention.start - 1 in starts and raw[mention.start - 1] in GREETINGS)
     return "here" in rest[:4] and (mention.start == 0 or opening)
@@ -365,7 +402,12 @@ def _possessive(raw: list[str], mention: Mention) -> bool:
     return mention.start > 0 and raw[mention.start - 1] in {"my", "our"}
 
 
-def _affected(raw: list[str], people: list[Mention], writer: Party | None) -> Party:
+def _opens(raw: list[str], mention: Mention, starts: set[int]) -> bool:
+    """Whether a sentence opens with this person ("A fellow councillor keeps …"): they are who acts in it."""
+    return any(0 <= mention.start - s <= 2 and not {"i", "my"} & set(raw[s : mention.start]) for s in starts)
+
+
+def _affected(raw: list[str], people: list[Mention], writer: Party | None, starts: set[int]) -> Party:
     """The side of the person a witness speaks for. Someone on the writer's own side who did it to
     someone on the other makes the other side the one affected; otherwise it is the writer's colleague."""
     if writer is None:
@@ -373,6 +415,8 @@ def _affected(raw: list[str], people: list[Mention], writer: Party | None) -> Pa
         return other(sides.pop()) if len(sides) == 1 else "officer"
     same = [m for m in people if m.meaning.party == writer]
     across = [m for m in people if m.meaning.party not in (writer, None)]
+    if any(_opens(raw, m, starts) and any(a.start > m.start for a in across) for m in same):
+        return other(writer)  # "A fellow councillor keeps emailing the Clerk …": the Clerk is the one affected
     victims = [m for m in same if _before(raw, m, 1) & {"my", "our", "fellow"} or _fellow(raw, m)]
     return other(writer) if same and across and not victims else writer
 

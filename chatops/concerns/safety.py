@@ -15,25 +15,6 @@ from functools import cache
 
 from ..vocabulary import shared
 
-TEXT_SPEAK = {
-    "u": "you",
-    "ur": "your",
-    "r": "are",
-    "b": "be",
-    "bc": "because",
-    "cos": "because",
-    "coz": "because",
-    "ppl": "people",
-    "pls": "please",
-    "n": "and",
-    "wiv": "with",
-    "dunno": "do not know",
-    "tho": "though",
-    "thx": "thanks",
-    "2": "to",
-    "4": "for",
-}
-
 
 @dataclass(frozen=True)
 class Alarm:
@@ -46,18 +27,32 @@ class Alarm:
 
 @dataclass(frozen=True)
 class _Patterns:
-    danger: tuple[re.Pattern[str], ...]
-    self_harm: tuple[re.Pattern[str], ...]
-    idioms: tuple[re.Pattern[str], ...]
+    """Each list joined into one alternation: one pass over a long message instead of one per pattern."""
+
+    danger: re.Pattern[str]
+    self_harm: re.Pattern[str]
+    idioms: re.Pattern[str]
+    jest: re.Pattern[str]
+    earnest: re.Pattern[str]
+    hyperbole: re.Pattern[str]
+    text_speak: dict[str, str]
+
+
+def _any(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
 @cache
 def _patterns() -> _Patterns:
     safety = shared().safety
     return _Patterns(
-        tuple(re.compile(p) for p in safety.danger),
-        tuple(re.compile(p) for p in safety.self_harm),
-        tuple(re.compile(p) for p in safety.not_danger),
+        _any(safety.danger),
+        _any(safety.self_harm),
+        _any(safety.not_danger),
+        _any(safety.in_jest.markers),
+        _any(safety.in_jest.earnest),
+        _any(safety.in_jest.hyperbole),
+        safety.text_speak,
     )
 
 
@@ -69,20 +64,23 @@ SAFETY_READS = 20_000
 def plain(text: str) -> str:
     """The message as the patterns read it: lower case, no apostrophes, text-speak spelled out."""
     text = unicodedata.normalize("NFKC", text[:SAFETY_READS])
-    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    if not text.isprintable():
+        text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
     lowered = text.casefold().replace("’", "'").replace("'", "").replace("‘", "")
     lowered = re.sub(r"[“”\"()\[\]*_~`]", " ", lowered)
     lowered = re.sub(r"(?<=\w)-(?=\w)", " ", lowered)  # knife-edge → knife edge, self-harm → self harm
     tokens = re.findall(r"[\w&]+|[^\w\s]", lowered)
-    return " ".join(TEXT_SPEAK.get(t, t) for t in tokens)
+    speak = _patterns().text_speak
+    return " ".join(speak.get(t, t) for t in tokens)
 
 
 def assess(text: str) -> Alarm:
     """Whether a message suggests danger to someone, or thoughts of self-harm or suicide."""
     patterns = _patterns()
     said = plain(text)
-    for idiom in patterns.idioms:
-        said = idiom.sub(" ~ ", said)
-    self_harm = any(p.search(said) for p in patterns.self_harm)
-    danger = self_harm or any(p.search(said) for p in patterns.danger)
+    said = patterns.idioms.sub(" ~ ", said)
+    self_harm = patterns.self_harm.search(said) is not None
+    if patterns.jest.search(said) and not patterns.earnest.search(said):
+        said = patterns.hyperbole.sub(" ~ ", said)  # only danger: self-harm said as a joke still counts
+    danger = self_harm or patterns.danger.search(said) is not None
     return Alarm(danger=danger, self_harm=self_harm)
