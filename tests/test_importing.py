@@ -112,6 +112,34 @@ def test_word_numbering_comes_from_the_numbering_definitions(tmp_path: Path) -> 
     assert expect.expect is not None and (expect.expect.who, expect.expect.from_) == ("councillor", "officer")
 
 
+def test_adoption_details_in_a_word_table_are_read(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Kestle Parish Council", style="Title")
+    document.add_paragraph("Protocol on Member and Officer Relations")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text = "Adopted by Full Council on 2 June 2021, Minute 21/064"
+    table.cell(0, 0).merge(table.cell(0, 1))
+    table.cell(1, 0).text = "Version 1.2"
+    table.cell(1, 1).text = "To be reviewed every three years"
+    document.add_heading("Introduction", level=1)
+    document.add_paragraph("1. Councillors and officers should treat each other with respect.")
+    document.save(str(tmp_path / "kestle.docx"))
+    draft = import_source(tmp_path / "kestle.docx")
+    p = draft.protocol
+    assert (p.council, p.adopted, p.adopted_by, p.minute, p.version) == (
+        "Kestle Parish Council",
+        "2 June 2021",
+        "Full Council",
+        "21/064",
+        "1.2",
+    )
+    assert p.review == "To be reviewed every three years"
+    assert any(n.where == "kestle.docx: table 1 row 1" for n in draft.review)
+    assert [c.ref for c in p.clauses] == ["1"]
+
+
 def test_paragraphs_numbered_straight_through_under_headings(imported: dict[tuple[str, str], Imported]) -> None:
     protocol = imported[("ashcombe", "docx")].protocol
     confidentiality = next(s for s in protocol.sections if s.heading == "Confidentiality")

@@ -4,13 +4,14 @@ Word's automatic numbering is not in a paragraph's text: the paragraph names a l
 level (``ilvl``), and the numbering part defines each level's format (decimal, letters, numerals), its
 pattern (``%1.%2``) and where it starts. The counters are kept here as Word keeps them, so ``2.2.4``
 and ``(b)`` come out as the reader of the document sees them. Heading styles give the heading levels;
-a short paragraph set wholly in bold is a heading too.
+a short paragraph set wholly in bold is a heading too. Paragraphs in tables are read in their place.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,27 @@ def _num_pr(paragraph: Any) -> tuple[str, int] | None:
     return None
 
 
+def _paragraphs(document: Any) -> Iterator[tuple[str, Any]]:
+    """The body's paragraphs in order, with those in tables (adoption details often sit in one)."""
+    from docx.table import Table
+
+    number = tables = 0
+    for part in document.iter_inner_content():
+        if not isinstance(part, Table):
+            number += 1
+            yield f"paragraph {number}", part
+            continue
+        tables += 1
+        seen: set[Any] = set()
+        for r, row in enumerate(part.rows, 1):
+            for cell in row.cells:
+                if cell._tc in seen:  # a merged cell is listed once per column it spans
+                    continue
+                seen.add(cell._tc)
+                for paragraph in cell.paragraphs:
+                    yield f"table {tables} row {r}", paragraph
+
+
 def read_docx(path: Path, name: str) -> list[Block]:
     try:
         import docx
@@ -132,11 +154,11 @@ def read_docx(path: Path, name: str) -> list[Block]:
         raise ImportSourceError(f"{name}: not a readable Word (.docx) file ({type(exc).__name__})") from None
     numbering = _numbering(document)
     blocks: list[Block] = []
-    for number, paragraph in enumerate(document.paragraphs, 1):
+    for place, paragraph in _paragraphs(document):
         text = clean(paragraph.text)
         if not text:
             continue
-        where = f"{name}: paragraph {number}"
+        where = f"{name}: {place}"
         style = (paragraph.style.name or "") if paragraph.style is not None else ""
         if style == "Title":
             blocks.append(Block(text, where, "heading", 0))
