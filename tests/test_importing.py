@@ -11,9 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chatops import selfcheck
 from chatops.cli import main
+from chatops.errors import ImportSourceError
 from chatops.importing import Imported, import_source
 from chatops.loading import load_protocol
 from chatops.model import Protocol, squash
@@ -288,3 +291,45 @@ def test_the_readmes_walkthrough_from_a_word_file_to_a_working_bot(tmp_path: Pat
     assert "Councillors and staff must keep confidential" in console.stdout, console.stdout + console.stderr
     missing = _run("import", "nowhere.docx", cwd=tmp_path)
     assert missing.returncode != 0 and "cannot open it" in missing.stderr and "Traceback" not in missing.stderr
+
+
+_PIECES = [
+    "1.",
+    "2.1",
+    "2.1.1",
+    "26.",
+    "(a)",
+    "(i)",
+    "(v)",
+    "- ",
+    "# ",
+    "## ",
+    "COUNCIL",
+    "Adopted by Council on 1 May 2020, Minute 20/1.",
+    "Councillors can expect from Officers:",
+    "An Officer who has a concern about a Councillor should raise it with the Clerk.",
+    "Councillors must not raise it in public.",
+    "the Town Clerk",
+    "Grievance Policy",
+    "Confidentiality",
+    "text",
+    ":",
+    "’",
+    "&",
+    "2-2",
+]
+
+
+@given(st.lists(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=5).map(" ".join), min_size=1, max_size=25))
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_text_gives_a_valid_draft_or_one_clear_error(tmp_path: Path, lines: list[str]) -> None:
+    path = tmp_path / "any.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    try:
+        draft = import_source(path, "any")
+    except ImportSourceError as exc:
+        assert str(exc).startswith("any.txt: ") and "please report it" not in str(exc)
+        return
+    out = tmp_path / "any.yaml"
+    out.write_text(draft.yaml, encoding="utf-8")
+    load_protocol(out)

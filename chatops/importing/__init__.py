@@ -45,10 +45,17 @@ def import_source(path: Path, council_id: str | None = None) -> Imported:
     council = council_id or _slug(path.stem)
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", council):
         raise ImportSourceError(f"{council!r} cannot be a council id: use lower-case letters, digits and hyphens")
-    blocks = _read(path, name)
-    if not any(b.text.strip() for b in blocks):
-        raise ImportSourceError(f"{name}: no text found (a scanned image, or an empty document?)")
-    draft = build(blocks, council, name)
+    try:
+        blocks = _read(path, name)
+        if not any(b.text.strip() for b in blocks):
+            raise ImportSourceError(f"{name}: no text found (a scanned image, or an empty document?)")
+        draft = build(blocks, council, name)
+    except (ImportSourceError, ProtocolDataError):
+        raise
+    except Exception as exc:  # a document is arbitrary input: whatever a reader trips on is said in one line
+        raise ImportSourceError(
+            f"{name}: could not be read as a protocol ({type(exc).__name__}); please report it"
+        ) from None
     text = _yaml(draft, name)
     protocol = _check(draft, name)
     protocol._id = council

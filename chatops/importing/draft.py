@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import ImportSourceError
 from ..model import Party
 from ..vocabulary import shared
 from .blocks import Block, letter_or_roman, split_label
@@ -148,6 +149,14 @@ class _Builder:
     def build(self) -> Draft:
         body = self._front_matter()
         self._body(body)
+        for section in self.sections:  # a heading with nothing under it is kept as a clause of its own
+            if not section.clauses:
+                ref = section.ref or _short_ref(section.heading)
+                section.clauses.append(_Clause(ref, section.where, heading=section.heading))
+        if not self.sections:
+            raise ImportSourceError(
+                f"{self.source_name}: found a title but no paragraphs after it; is this the whole protocol?"
+            )
         self._choose_parties()
         self._unique_ids()
         self._expectations()
@@ -336,16 +345,20 @@ class _Builder:
             return section.clauses[-1].ref
         if section.ref:
             return section.ref
-        words = (pending[0] if pending else section.heading) or "Preamble"
-        return words[:20].rstrip(" :")
+        return _short_ref(pending[0] if pending else section.heading)
 
     def _unique_ids(self) -> None:
         seen: dict[str, int] = {}
+        keys = {clause.ref for section in self.sections for clause in section.clauses}
         for section in self.sections:
             for clause in section.clauses:
                 seen[clause.ref] = seen.get(clause.ref, 0) + 1
                 if seen[clause.ref] > 1:
-                    clause.id = _slug(f"{clause.ref}-{seen[clause.ref]}")
+                    n = seen[clause.ref]
+                    while (key := _slug(f"{clause.ref}-{n}")) in keys:
+                        n += 1
+                    clause.id = key
+                    keys.add(key)
             if section.ref is None and not section.heading:
                 section.heading = section.clauses[0].ref
         for section in self.sections:
@@ -384,6 +397,8 @@ class _Builder:
     def _expectations(self) -> None:
         for section in self.sections:
             for clause in section.clauses:
+                if not (clause.items or clause.text):
+                    continue
                 said = [clause.heading or "", *_SENTENCE.split(clause.text[0] if clause.text else "")]
                 for line in said:
                     found = _EXPECT.match(line.strip())
@@ -633,6 +648,11 @@ def _label(block: Block) -> tuple[str | None, str, str]:
             return kind, marker, block.text
         return None, "", block.text
     return split_label(block.text)
+
+
+def _short_ref(heading: str | None) -> str:
+    """A ref for a part the document does not number: its heading's first words."""
+    return re.sub(r"[()]", "", heading or "")[:20].strip(" :;,.") or "Preamble"  # '(a)' would read as an item
 
 
 def _is_section_number(marker: str | None) -> bool:
