@@ -32,7 +32,6 @@ _DECIMAL = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)(?:\.(?!\d))?\s+(?=\S)")
 _LETTER = re.compile(r"^\(?([a-z]{1,2})\)\s+(?=\S)")
 _ROMAN = re.compile(r"^\(?((?:x{0,3})(?:ix|iv|v?i{0,3}))\)\s+(?=\S)")
 _BULLET = re.compile(r"^[-•*·▪◦‣–]\s+(?=\S)")
-_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
 
 
 def split_label(text: str) -> tuple[str | None, str, str]:
@@ -50,14 +49,6 @@ def split_label(text: str) -> tuple[str | None, str, str]:
     if found := _LETTER.match(text):
         return "letter", found.group(1), text[found.end() :]
     return None, "", text
-
-
-def roman_value(numeral: str) -> int:
-    total = 0
-    values = [_ROMAN_VALUES.get(c, 0) for c in numeral.lower()]
-    for i, value in enumerate(values):
-        total += -value if i + 1 < len(values) and values[i + 1] > value else value
-    return total
 
 
 def letter_or_roman(marker: str, previous: str | None) -> str:

@@ -28,7 +28,6 @@ class _Page(HTMLParser):
         self.tag = "p"
         self.lists: list[dict[str, str | int]] = []  # open <ol>/<ul>: kind, type, next number
         self.numbered_to = 0  # the last paragraph number a top-level list gave
-        self.restarted = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
