@@ -28,6 +28,7 @@ from .text import clean
 from .versions import ACK_PREFIX
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) is imported only when a conversation needs it
+    from .channels import Channels
     from .store import Store
 
 log = logging.getLogger("chatops")
@@ -98,10 +99,19 @@ class Bot:
             log.error("could not answer: %s", exc)
         except Exception as exc:  # the boundary: never a traceback to a person
             log.error("could not answer: unexpected %s", type(exc).__name__)
-        council = turn.council or "unknown"
         return Reply(
-            council=council, council_name=council, title=w.HELP_TITLE, blocks=[Paragraph(text=w.SOMETHING_WRONG)]
+            council=turn.council or "",
+            council_name=self._council_name(turn.council),
+            title=w.SOMETHING_WRONG_TITLE,
+            blocks=[Paragraph(text=w.SOMETHING_WRONG)],
         )
+
+    def _council_name(self, council: str | None) -> str:
+        """The council's name for an error reply, if it can be told; never an id nor "unknown"."""
+        try:
+            return self.library.protocol(council).council
+        except Exception:  # the very thing that failed may be the council
+            return w.BOT_NAME
 
     def _lookup(self, turn: Turn) -> Reply:
         """A ``/protocol`` question. Read first for danger and for someone's own situation; only questions
@@ -124,7 +134,9 @@ class Bot:
             ctx = concerns.Context(protocol, self.contacts, turn.platform, turn.user_name, self.ttl_hours)
             reply = render.with_safety(reply, alarm, ctx)
         if turn.direct:
-            return reply.model_copy(update={"choices": [*reply.choices, concern], "shareable": not own})
+            return reply.model_copy(
+                update={"choices": [*reply.choices, concern], "shareable": reply.shareable and not own}
+            )
         if not own:
             return reply
         offer = Paragraph(text=w.CONCERN_OFFER)
@@ -161,11 +173,11 @@ class Bot:
         protocol = self.library.protocol(council)
         channels = Channels(self.store)
 
-        def say(message: str) -> Reply:
+        def say(message: str, title: str = w.SUBSCRIPTION_TITLE) -> Reply:
             return Reply(
                 council=council,
                 council_name=protocol.council,
-                title=w.SUBSCRIPTION_TITLE,
+                title=title,
                 blocks=[Paragraph(text=message.format(council=protocol.council))],
             )
 
@@ -174,7 +186,8 @@ class Bot:
             if ack_council not in self.library.ids or version != await channels.current_version(ack_council):
                 return say(w.NOT_UNDERSTOOD)  # only the version announced now can be acknowledged
             new = await channels.acknowledge(ack_council, version, turn.platform, turn.user, turn.user_name)
-            return say((w.ACKED if new else w.ALREADY_ACKED).replace("{version}", version))
+            label = await self._version_label(channels, ack_council)
+            return say((w.ACKED if new else w.ALREADY_ACKED).replace("{version}", label))
         if not (turn.is_admin or turn.user in self.admins):
             return say(w.ADMINS_ONLY if turn.is_admin is False else w.ADMINS_UNCHECKED)
         if word == "acks":
@@ -182,10 +195,13 @@ class Bot:
             if current is None:
                 return say(w.ACKS_NO_VERSION)
             people = await channels.acknowledged(council, current)
+            label = await self._version_label(channels, council)
             if not people:
-                return say(w.ACKS_NONE.replace("{version}", current))
-            message = w.ACKS_COUNT.replace("{version}", current).replace("{count}", str(len(people)))
-            return say(message + "\n" + ", ".join(people))
+                return say(w.ACKS_NONE.replace("{version}", label), w.ACKS_TITLE)
+            message = w.ACKS_COUNT.replace("{version}", label).replace(
+                "{people}", w.counted(w.ACKS_PEOPLE, len(people))
+            )
+            return say("\n".join([message, *(f"• {name}" for name in people)]), w.ACKS_TITLE)
         if turn.direct or not turn.channel:
             return say(w.CHANNEL_ONLY)
         if word == "subscribe":
@@ -199,6 +215,12 @@ class Bot:
         if not await channels.set_cadence(turn.platform, turn.channel, cadence):  # type: ignore[arg-type]
             return say(w.NOT_SUBSCRIBED)
         return say(w.REMIND_SET[cadence])
+
+    async def _version_label(self, channels: Channels, council: str) -> str:
+        """The announced version as people know it: adopted when and by which minute, else announced when."""
+        protocol = self.library.protocol(council)
+        announced = await channels.announced_on(council)
+        return w.version_label(protocol.adopted, protocol.minute, announced)
 
     async def _is_triage(self, turn: Turn) -> bool:
         lowered = clean(turn.text)[0].casefold()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import and_, delete, select, update
@@ -129,6 +130,16 @@ class Channels:
             "announced_at": self.store.now(),
         }
         await self.store.write(self.store.upsert(announced_versions, [announced_versions.c.council], values))
+
+    async def announced_on(self, council: str) -> str | None:
+        """The day the current version was first recorded, as people write a date ("14 March 2023")."""
+        rows = await self.store.read(
+            select(announced_versions.c.announced_at).where(announced_versions.c.council == council)
+        )
+        if not rows:
+            return None
+        day = datetime.fromtimestamp(float(rows[0].announced_at), tz=UTC)
+        return f"{day.day} {day:%B %Y}"
 
     async def current_version(self, council: str) -> str | None:
         rows = await self.store.read(

@@ -12,12 +12,13 @@ from collections.abc import Callable
 
 from . import wording as w
 from .model import Clause, Party, Protocol, Section, split_ref, squash
-from .reply import Block, Choice, Paragraph, Quote, Reply
+from .reply import FACTS, Block, Choice, Paragraph, Quote, Reply
 from .search import Hit, Searcher
 from .text import MAX_INPUT, Speller, clean, words
 from .vocabulary import Resolved, for_protocol
 
 Handler = Callable[["Lookup", str], Reply]
+
 RECENT_ANSWERS = 512
 
 _REF = re.compile(
@@ -100,7 +101,7 @@ class Lookup:
     def about(self, rest: str = "") -> Reply:
         p = self.protocol
         lines = [f"{label}: {getattr(p, field)}" for label, field in w.ABOUT_LINES if getattr(p, field)]
-        blocks: list[Block] = [Paragraph(text="\n".join(lines))]
+        blocks: list[Block] = [Paragraph(text="\n".join(lines), tag=FACTS)]
         if not p.adopted and not p.minute:
             blocks.append(Paragraph(text=w.ABOUT_NOT_GIVEN))
         refs = ", ".join(s.label for s in p.sections)
@@ -114,19 +115,15 @@ class Lookup:
     def home(self) -> Reply:
         """The front page a platform shows (Slack's App Home): the protocol, its version, quick lookups."""
         p = self.protocol
-        adopted = ", ".join(
-            filter(None, (f"adopted {p.adopted}" if p.adopted else "", f"Minute {p.minute}" if p.minute else ""))
-        )
-        lines = [w.HOME_INTRO.format(council=p.council, title=p.title)]
-        said = f" ({adopted})" if adopted else ""
-        lines.append(
-            w.HOME_VERSION.format(version=p.version, adopted=said)
-            if p.version
-            else w.HOME_UNVERSIONED.format(adopted=said)
-        )
-        blocks: list[Block] = [Paragraph(text="\n".join(lines)), Paragraph(text=w.HOME_PRIVATE)]
+        blocks: list[Block] = [Paragraph(text=w.HOME_INTRO.format(council=p.council, title=p.title))]
+        if p.adopted or p.minute:
+            version = w.version_label(p.adopted, p.minute)
+            blocks.append(Paragraph(text=w.HOME_VERSION.format(version=version[:1].upper() + version[1:])))
+        blocks += [Paragraph(text=w.HOME_ASK), Paragraph(text=w.HOME_PRIVATE)]
         quick = ["expectations officer", "expectations councillor", "roles", "procedure", "about"]
-        choices = [Choice(label=w.HOME_QUICK[q], value=command_value(q)) for q in quick]
+        if not p.procedures:
+            quick.remove("procedure")
+        choices = [Choice(label=self._fill(w.HOME_QUICK[q]), value=command_value(q)) for q in quick]
         return self._reply(p.title, blocks, choices)
 
     def roles(self, rest: str) -> Reply:
@@ -149,15 +146,15 @@ class Lookup:
         blocks += self._quote_refs(role.refs)
         reverse: Party = "officer" if role.party == "councillor" else "councillor"
         choices = [
-            Choice(label=self._expect_title(role.party), value=command_value(f"expectations {role.party}")),
-            Choice(label=self._expect_title(reverse), value=command_value(f"expectations {reverse}")),
+            self._expect_choice(role.party),
+            self._expect_choice(reverse),
         ]
         return self._reply(w.ROLES_ONE_TITLE.format(role=role.name), blocks, choices)
 
     def expectations(self, rest: str) -> Reply:
         if not rest:
             blocks: list[Block] = [Paragraph(text=w.EXPECTATIONS_ASK)]
-            return self._reply(w.EXPECTATIONS_ASK, blocks, self._expectation_choices(), cite=False)
+            return self._reply(w.EXPECTATIONS_ASK_TITLE, blocks, self._expectation_choices(), cite=False)
         vocabulary = for_protocol(self.protocol)
         resolved = vocabulary.resolve(rest)
         if resolved is None:
@@ -173,7 +170,7 @@ class Lookup:
             return self.search(f"{rest} expect")
         blocks += [self._quote(c) for c in lists]
         reverse: Party = "officer" if resolved.party == "councillor" else "councillor"
-        choices = [Choice(label=self._expect_title(reverse), value=command_value(f"expectations {reverse}"))]
+        choices = [self._expect_choice(reverse)]
         if self.protocol.procedures:
             choices.append(Choice(label=w.PROCEDURE_TITLE, value=command_value("procedure")))
         return self._reply(self._expect_title(resolved.party), blocks, choices)
@@ -220,20 +217,23 @@ class Lookup:
         if not rest:
             example = p.clauses[-1].ref
             return self._reply(
-                w.SECTION_TITLE.format(ref="?"),
+                w.SECTION_ASK_TITLE,
                 [Paragraph(text=w.SECTION_ASK.format(example=example))],
                 self._section_choices(),
                 cite=False,
             )
         if rest.strip().lower() in w.WHOLE_WORDS:
-            return self._reply(w.WHOLE_TITLE, [self._quote(c) for c in p.clauses], [])
+            intro = Paragraph(text=w.WHOLE_INTRO.format(count=len(p.sections)))
+            whole = self._reply(w.WHOLE_TITLE, [intro, *(self._quote(c) for c in p.clauses)], self._section_choices())
+            return whole.model_copy(update={"index": True})
         match = _REF.match(rest)
         ref = re.sub(r"\s+", "", match.group(1)) if match else rest.strip()
         section = self._section_named(ref)
         if section:
-            title = w.SECTION_TITLE.format(ref=section.label) if section.ref else section.label
             return self._reply(
-                title, [self._quote(c) for c in section.clauses], self._neighbour_choices(section.clauses)
+                _section_title(section),
+                [self._quote(c) for c in section.clauses],
+                self._neighbour_choices(section.clauses),
             )
         base, marker = split_ref(ref)
         item = next((c for c in p.clauses if c.ref == base and c.item(marker)), None) if marker else None
@@ -243,17 +243,17 @@ class Lookup:
         found = p.clauses_at(ref) or [c for c in p.clauses if c.ref.lower() == ref.lower()]
         found = found or [c for c in p.clauses if c.heading and squash(c.heading).rstrip(":") == squash(ref)]
         if found:
-            return self._reply(
-                w.SECTION_TITLE.format(ref=found[0].ref),
-                [self._quote(c) for c in found],
-                self._neighbour_choices(found),
-            )
+            cited = Quote(ref=found[0].ref)
+            title = w.SECTION_TITLE.format(ref=cited.ref) if cited.label != cited.ref else cited.ref
+            return self._reply(title, [self._quote(c) for c in found], self._neighbour_choices(found))
         blocks: list[Block] = [Paragraph(text=self._fill(w.SECTION_MISSING, ref=ref))]
         near = self._nearest_refs(ref)
         if near:
             blocks.append(Paragraph(text=w.SECTION_NEAREST.format(refs=", ".join(near))))
         choices = [Choice(label=w.CHOICE_SECTION.format(ref=r), value=command_value(f"section {r}")) for r in near]
-        return self._reply(w.SECTION_TITLE.format(ref=ref), blocks, choices or self._section_choices(), cite=False)
+        return self._reply(
+            w.SECTION_MISSING_TITLE.format(ref=ref), blocks, choices or self._section_choices(), cite=False
+        )
 
     def search(self, rest: str) -> Reply:
         if not rest:
@@ -277,6 +277,7 @@ class Lookup:
 
     # --- helpers -----------------------------------------------------------------------------
     def _reply(self, title: str, blocks: list[Block], choices: list[Choice], cite: bool = True) -> Reply:
+        """A reply about this council; one that quotes the protocol may be shared (it reads the same to all)."""
         return self.reply_for(self.protocol, title, blocks, choices, cite)
 
     @staticmethod
@@ -291,6 +292,7 @@ class Lookup:
             blocks=blocks,
             choices=choices,
             source=protocol.citation if cite else "",
+            shareable=any(isinstance(b, Quote) for b in blocks),
         )
 
     def _fill(self, template: str, **values: str) -> str:
@@ -306,11 +308,12 @@ class Lookup:
     def _expectation_lists(self, who: Party) -> list[Clause]:
         return [c for c in self.protocol.clauses if c.expect and c.expect.who == who]
 
+    def _expect_choice(self, who: Party) -> Choice:
+        label = w.EXPECTATIONS_CHOICE.format(who=self.protocol.name_of(who))
+        return Choice(label=label, value=command_value(f"expectations {who}"))
+
     def _expectation_choices(self) -> list[Choice]:
-        return [
-            Choice(label=self._expect_title(side), value=command_value(f"expectations {side}"))
-            for side in ("officer", "councillor")
-        ]
+        return [self._expect_choice(side) for side in ("officer", "councillor")]
 
     def _role_choices(self) -> list[Choice]:
         return [Choice(label=r.name, value=command_value(f"roles {r.id}")) for r in self.protocol.roles]
@@ -320,8 +323,9 @@ class Lookup:
 
     @staticmethod
     def _section_choice(section: Section) -> Choice:
-        label = w.CHOICE_SECTION.format(ref=section.label) if section.ref else section.label
-        return Choice(label=label, value=command_value(f"section {section.address}"))
+        return Choice(
+            label=_section_label(section.ref, section.heading), value=command_value(f"section {section.address}")
+        )
 
     def _section_named(self, typed: str) -> Section | None:
         """The section typed by its number (``3``, ``26-32``) or its heading (``confidentiality``), in
@@ -374,10 +378,13 @@ class Lookup:
 
     def _quote_hit(self, hit: Hit) -> Quote:
         passage = hit.passage
+        paragraphs = list(passage.paragraphs)
+        if paragraphs and paragraphs[0][:1].islower():
+            paragraphs[0] = "…" + paragraphs[0]  # a passage cut from the middle of a sentence says so
         return Quote(
             ref=passage.ref,
             heading=passage.heading or None,
-            paragraphs=list(passage.paragraphs),
+            paragraphs=paragraphs,
             items=list(passage.items),
         )
 
@@ -423,6 +430,28 @@ def help_examples(protocol: Protocol) -> list[tuple[w.Command, str]]:
         for command in w.COMMANDS
         if command.name != "procedure" or protocol.procedures
     ]
+
+
+def _section_title(section: Section) -> str:
+    """A section is titled by its own number and heading, not its first clause's; by its heading when
+    the document does not number it."""
+    if not section.ref:
+        return section.label
+    cited = Quote(ref=section.ref)
+    title = w.SECTION_TITLE.format(ref=cited.ref) if cited.label != cited.ref else cited.ref
+    if section.heading and section.heading.casefold() != title.casefold():
+        title += f" {section.heading}"
+    return title
+
+
+def _section_label(ref: str | None, heading: str | None) -> str:
+    """A section's button: "Section 2 Roles of Members", "Preamble" (not "Section Preamble Preamble"),
+    "Confidentiality" for a section the document does not number."""
+    if not ref:
+        return heading or ""
+    if not ref[:1].isdigit():
+        return ref if not heading or heading.casefold() == ref.casefold() else f"{ref} {heading}"
+    return w.CHOICE_SECTION.format(ref=ref) + (f" {heading}" if heading else "")
 
 
 def _distinct_refs(hits: list[Hit]) -> list[Hit]:

@@ -15,6 +15,10 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+FACTS = "facts"
+"""A paragraph's tag for ``Label: value`` lines, which a platform may show as a table of facts."""
+
+
 class Paragraph(_Model):
     kind: Literal["text"] = "text"
     text: str
@@ -55,7 +59,10 @@ class Reply(_Model):
     source: str = ""  # the citation of the document quoted
     private: bool = True  # answered only to the person who asked, unless they choose to share
     move_to_direct: bool = False  # a concern started in a channel: continue it in a direct message
-    shareable: bool = True  # False when the answer touches someone's own concern: no "share in channel"
+    shareable: bool = False  # True for an answer that quotes the protocol and reads the same to anyone
+    # its choices open each section it quotes, so a platform that cannot fold long text may show the first
+    # section and the choices (``section all``)
+    index: bool = False
 
     @property
     def quotes(self) -> list[Quote]:

@@ -64,8 +64,10 @@ HELP_QUESTION = "Or just ask a question: `/protocol {example}`"
 EMPTY_TITLE = "Ask me about the protocol"
 
 EXPECTATIONS_TITLE = "What {who} can expect from {whom}"
-EXPECTATIONS_ASK = "Whose expectations? Choose a side."
-EXPECTATIONS_REVERSE = "What {whom} can expect from {who}"
+EXPECTATIONS_ASK_TITLE = "Whose expectations?"
+EXPECTATIONS_ASK = "Choose a side to read what it can expect from the other."
+EXPECTATIONS_CHOICE = "What {who} can expect"
+"""A button's label (short enough for a phone); the reply it opens says from whom."""
 EXPECTATIONS_ROLE_NOTE = "{role} are {side}: here is what {side} can expect. {ref} says more about their role."
 
 ROLES_TITLE = "Roles and responsibilities"
@@ -87,12 +89,13 @@ PROCEDURE_MISSING_SIDE = "{council}'s protocol sets out no procedure for {who}. 
 PROCEDURE_CHOOSE = "Which procedure?"
 
 SECTION_TITLE = "Section {ref}"
+SECTION_MISSING_TITLE = "No section {ref}"
 SECTION_MISSING = "There is no section {ref} in {council}'s protocol."
 SECTION_NEAREST = "The nearest: {refs}."
 SECTION_LIST = "Its sections are: {refs}. `/protocol section all` shows it all."
-SECTION_ASK = (
-    "Which section? For example `/protocol section {example}`, or `/protocol section all` for the whole protocol."
-)
+SECTION_ASK_TITLE = "Which section?"
+SECTION_ASK = "Choose one below, or type its number, for example `/protocol section {example}`."
+WHOLE_INTRO = "{count} sections. Open any of them below."
 WHOLE_TITLE = "The whole protocol"
 WHOLE_WORDS = ("all", "whole", "everything", "full", "all sections", "whole protocol", "full text")
 
@@ -100,12 +103,11 @@ ABOUT_TITLE = "About this protocol"
 ABOUT_LINES = (
     ("Council", "council"),
     ("Document", "title"),
-    ("Part of", "document_section"),
     ("Adopted", "adopted"),
     ("Minute", "minute"),
-    ("Version", "version"),
-    ("Source", "source"),
 )
+"""What ``about`` shows, as label and value: words a council officer knows (no file paths, no internal
+version numbers or document parts)."""
 ABOUT_NOT_GIVEN = "The document gives no adoption date or minute reference."
 
 SEARCH_TITLE = "What the protocol says"
@@ -115,6 +117,11 @@ SEARCH_NONE = "I couldn't find that in {council}'s protocol. Try other words, or
 UNKNOWN_WHO = "I don't recognise “{word}”. Try one of: {options}."
 TYPO_NOTE = "Showing “{meant}” for “{typed}”."
 TRUNCATED_NOTE = "Your message was long, so I read only the first {limit} characters."
+SOMETHING_WRONG_TITLE = "Something went wrong"
+BOT_NAME = "Protocol bot"
+SOMEONE = "Someone"
+"""The name used for a person whose name the platform would not give."""
+"""Who a reply is from when no council could be told (an error before the council was known)."""
 SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again, or type `/protocol help`."
 
 CHOICE_HELP = "Help"
@@ -226,7 +233,7 @@ OUTSIDE_NO_CONTACTS = (
 CHOICE_IN_SCOPE = "It's between a {Councillor} and an {Officer}"
 
 CHOICE_CONCERN = "Raise a concern privately"
-CHOICE_HANDOFF = "Ask {name} to get in touch"
+CHOICE_HANDOFF = "Ask {name} to contact me"
 CHOICE_RESTART = "Start again"
 CHOICE_CHANGE_CATEGORY = "Change what it's about"
 CHOICE_FORGET = "Forget my answers"
@@ -256,20 +263,29 @@ SAFETY_REPORTING = "{council}'s protocol refers to the council's procedure for c
 SAFETY_REPORTING_CONTACT = "Confidential reporting: {people}"
 
 # --- the home page (Slack App Home) ---------------------------------------------------------------
-HOME_INTRO = "{council} · {title}. Ask me anything about how councillors and officers work together."
-HOME_VERSION = "Current version: {version}{adopted}."
-HOME_UNVERSIONED = "The document gives no version number{adopted}."
-HOME_PRIVATE = "Everything here is private to you. To raise a concern, choose Raise a concern privately."
+HOME_INTRO = "{council}'s {title}: how its councillors and officers work together."
+HOME_ASK = (
+    "To ask me anything, type your question in the Messages tab above, or type `/protocol` and a question "
+    "in any channel: only you see my answer."
+)
+HOME_VERSION = "Current version: {version}."
+HOME_PRIVATE = (
+    "The buttons below answer in the Messages tab, privately. To raise a concern, choose Raise a concern privately."
+)
 HOME_QUICK = {
-    "expectations officer": "What officers can expect",
-    "expectations councillor": "What councillors can expect",
+    "expectations officer": "What {Officers} can expect",
+    "expectations councillor": "What {Councillors} can expect",
     "roles": "Roles",
     "procedure": "When things go wrong",
     "about": "About this protocol",
 }
 
 # --- Microsoft Teams ---------------------------------------------------------------------------
-CHANNEL_SHORT = "That's the start of the answer. Ask me in a personal chat for all of it."
+SLACK_MORE = "That is the first section. Choose a section below to read it word for word."
+CARD_SHOW = "Show the words ▾"
+CARD_HIDE = "Hide ▴"
+CARD_CHOOSE = "Choose"
+CARD_CHOOSE_FIRST = "Choose one of these first."
 TEAMS_OPEN_CHAT = (
     "For your privacy I only talk about concerns in a personal chat. Open a chat with me and type concern."
 )
@@ -306,10 +322,30 @@ ADMINS_UNCHECKED = (
     "Please try again in a few minutes; if it keeps happening, ask your IT team to check the app's permissions."
 )
 CHANNEL_ONLY = "Use this in the channel you want to change, not in a private message."
-ACKED = "Thank you: I've noted that you have read version {version} of {council}'s protocol."
+ACKED = "Thank you: I've noted that you have read {version} of {council}'s protocol."
 ALREADY_ACKED = "You had already noted that you read this version. Thank you."
 ACKS_TITLE = "Who has read the current version"
-ACKS_COUNT = "{count} people have noted that they read version {version} of {council}'s protocol."
-ACKS_NONE = "No one has noted reading version {version} of {council}'s protocol yet."
+ACKS_COUNT = "{people} noted that they read {version} of {council}'s protocol:"
+ACKS_PEOPLE = ("1 person has", "{count} people have")
+ACKS_NONE = "No one has noted reading {version} of {council}'s protocol yet."
 ACKS_NO_VERSION = "No version of {council}'s protocol has been announced yet."
 SUBSCRIPTION_TITLE = "Channel updates"
+
+VERSION_ADOPTED = "the version adopted {adopted}"
+VERSION_MINUTE = "the version of Minute {minute}"
+VERSION_ANNOUNCED = "the version of {date}"
+VERSION_CURRENT = "the current version"
+
+
+def counted(forms: tuple[str, str], count: int) -> str:
+    """``forms`` (one, many) with the count filled in: "1 person has", "3 people have"."""
+    return (forms[0] if count == 1 else forms[1]).format(count=count)
+
+
+def version_label(adopted: str | None, minute: str | None, announced: str | None = None) -> str:
+    """A version as people know it: its adoption date and minute, else the day it was announced; never an id."""
+    if adopted:
+        return VERSION_ADOPTED.format(adopted=adopted) + (f" (Minute {minute})" if minute else "")
+    if minute:
+        return VERSION_MINUTE.format(minute=minute)
+    return VERSION_ANNOUNCED.format(date=announced) if announced else VERSION_CURRENT

@@ -57,6 +57,23 @@ ELEMENTS: dict[str, dict[str, Any]] = {
         "enums": {"style": {"default", "emphasis", "good", "attention", "warning", "accent"}},
     },
     "ActionSet": {"since": "1.2", "required": {"actions"}, "props": {"actions": "1.2"}, "enums": {}},
+    "FactSet": {"since": "1.0", "required": {"facts"}, "props": {"facts": "1.0"}, "enums": {}},
+    "Input.ChoiceSet": {
+        "since": "1.0",
+        "required": {"id", "choices"},
+        "props": {
+            "choices": "1.0",
+            "isMultiSelect": "1.0",
+            "style": "1.0",
+            "value": "1.0",
+            "placeholder": "1.2",
+            "wrap": "1.2",
+            "isRequired": "1.3",
+            "errorMessage": "1.3",
+            "label": "1.3",
+        },
+        "enums": {"style": {"compact", "expanded", "filtered"}},
+    },
 }
 ACTIONS: dict[str, dict[str, Any]] = {
     "Action.Submit": {
@@ -73,6 +90,11 @@ ACTIONS: dict[str, dict[str, Any]] = {
             "isEnabled": "1.5",
             "mode": "1.5",
         },
+    },
+    "Action.ToggleVisibility": {
+        "since": "1.2",
+        "required": {"targetElements"},
+        "props": {"title": "1.2", "targetElements": "1.2", "id": "1.2", "tooltip": "1.5", "isEnabled": "1.5"},
     },
 }
 CARD = {
@@ -139,6 +161,12 @@ def _element(element: dict[str, Any], version: str, where: str, problems: list[s
             problems.append(f"{where}: {kind} needs {key}")
     if kind == "TextBlock" and not isinstance(element.get("text"), str):
         problems.append(f"{where}: TextBlock.text must be a string")
+    if kind == "FactSet" and not all(set(f) == {"title", "value"} for f in element.get("facts", [])):
+        problems.append(f"{where}: a fact has a title and a value, nothing else")
+    if kind == "Input.ChoiceSet" and not all(set(c) == {"title", "value"} for c in element.get("choices", [])):
+        problems.append(f"{where}: a choice has a title and a value, nothing else")
+    if "selectAction" in element:
+        _action(element["selectAction"], version, f"{where}.{kind}.selectAction", problems)
     for child in element.get("items", []):
         _element(child, version, f"{where}.{kind}", problems)
     for action in element.get("actions", []):
@@ -151,6 +179,11 @@ def _action(action: dict[str, Any], version: str, where: str, problems: list[str
     if rules is None:
         problems.append(f"{where}: action type {kind!r} is not allowed")
         return
+    if _v(rules["since"]) > _v(version):
+        problems.append(f"{where}: {kind} needs version {rules['since']}")
+    for key in rules["required"]:
+        if key not in action:
+            problems.append(f"{where}: {kind} needs {key}")
     allowed = {**rules["props"], "type": "1.0"}
     for key in action:
         if key not in allowed:

@@ -129,14 +129,16 @@ async def test_subscribing_is_for_admins_in_a_channel_and_acks_count_per_version
         await channels.publish(bot.library)
         version = await channels.current_version("llangunnor")
         assert "No one has noted" in await say("/protocol acks", is_admin=True)
-        assert "Thank you" in await say(f"ack:llangunnor:{version}", user_name="<@U7>", user="U7")
-        assert "already noted" in await say(f"ack:llangunnor:{version}", user_name="<@U7>", user="U7")
-        await say(f"ack:llangunnor:{version}", user_name="<@U8>", user="U8")
+        thanks = await say(f"ack:llangunnor:{version}", user_name="Ann Seven", user="U7")
+        assert "Thank you" in thanks and "read the version adopted February 2020 (Minute 0202-6)" in thanks
+        assert "already noted" in await say(f"ack:llangunnor:{version}", user_name="Ann Seven", user="U7")
+        await say(f"ack:llangunnor:{version}", user_name="Ben Eight", user="U8")
         acks = await say("/protocol acks", is_admin=True)
-        assert "2 people" in acks and "<@U7>, <@U8>" in acks
+        assert "2 people have noted" in acks and "• Ann Seven\n• Ben Eight" in acks
+        assert version not in acks  # a version is its adoption, never its fingerprint
         assert "Only" in await say("/protocol acks")
-        await channels.acknowledge("llangunnor", "older-version", "slack", "U9", "<@U9>")
-        assert "2 people" in await say("/protocol acks", is_admin=True)  # counted per version
+        await channels.acknowledge("llangunnor", "older-version", "slack", "U9", "Cy Nine")
+        assert "2 people have" in await say("/protocol acks", is_admin=True)  # counted per version
         assert "no longer follows" in await say("/protocol unsubscribe", is_admin=True)
     finally:
         await bot.close()

@@ -124,7 +124,7 @@ def test_adoption_details_and_no_version(ashcombe: Protocol) -> None:
     assert ashcombe.review == "To be reviewed annually"
     assert ashcombe.version is None
     home = _lookup(ashcombe).home().as_text()
-    assert "no version number (adopted 9 January 2024, Minute 24/007)" in home
+    assert "Current version: The version adopted 9 January 2024 (Minute 24/007)." in home  # known by its adoption
 
 
 def test_help_advertises_only_what_this_council_has(ashcombe: Protocol) -> None:

@@ -192,7 +192,11 @@ async def test_long_answers_stay_within_block_kit_limits(slack: Slack) -> None:
             assert len(block["text"]["text"]) <= 3000
     whole = await slack.command("section all", team="TTW")  # the longest answer there is
     assert_valid_blocks(whole["blocks"])
-    assert "4.2" in json.dumps(whole["blocks"]) and "Grievance Procedure" in json.dumps(whole["blocks"])
+    # its first section, and a button for each section (Slack cannot fold the rest)
+    shown = json.dumps(whole["blocks"], ensure_ascii=False)
+    assert "§1.1" in shown and "Grievance Procedure" not in shown
+    labels = [e["text"]["text"] for b in whole["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert "Section 4 When Things Go Wrong" in labels
     huge = await slack.command("x" * 5000)
     assert_valid_blocks(huge["blocks"])
 
@@ -223,7 +227,20 @@ async def test_a_concern_started_in_a_channel_moves_to_the_dm(slack: Slack) -> N
     assert all(call.get("channel") != "C7" for call in slack.api.made("chat.postMessage"))
 
 
+async def test_forget_in_a_channel_says_it_sent_a_private_message_only_if_it_did(slack: Slack) -> None:
+    slack.api.fail("conversations.open", error="cannot_dm_bot")
+    told = await slack.command("forget", team="TTW", channel="C7")
+    assert told["text"] != wording.CONCERN_MOVED and "private message" not in told["text"]
+    assert "Nothing about this conversation is kept" in told["text"] and told["response_type"] == "ephemeral"
+    assert slack.api.posted() == []
+    moved = await slack.command("forget", team="TTW", channel="C7")  # the direct message opens this time
+    assert moved["text"] == wording.CONCERN_MOVED
+    [posted] = await slack.api.wait("chat.postMessage")
+    assert posted["channel"] == "D1" and "Nothing about this conversation is kept" in posted["text"]
+
+
 async def test_dm_triage_with_buttons_and_a_hand_off(slack: Slack) -> None:
+    slack.api.names["U1"] = "Sam Slack"
     dm = {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "ts": "1.0"}
     await slack.event(
         {**dm, "text": "I'm an employee and a councillor keeps pressuring me to change my report"}, "Ev1", team="TTW"
@@ -245,14 +262,16 @@ async def test_dm_triage_with_buttons_and_a_hand_off(slack: Slack) -> None:
     )
     await slack.press(handoff["value"], channel="D1", team="TTW")
     preview = (await slack.api.wait("chat.postMessage", 4))[3]
-    assert "<@U1> would like to talk to you about a member/officer relations matter" in preview["text"]
+    # the person's name from users.info: mention markup is not a name outside a Slack message
+    assert "Sam Slack would like to talk to you about a member/officer relations matter" in preview["text"]
+    assert "<@" not in json.dumps(preview)
     assert slack.api.made("conversations.open") == []  # nothing sent before confirmation
     await slack.press("concern:send", channel="D1", team="TTW")
     [opened] = await slack.api.wait("conversations.open")
     assert opened["users"] == "U0000000C1"
     delivered = await slack.api.wait("chat.postMessage", 6)
     sent = [p for p in delivered if p["channel"] == "D0000000C1"]
-    assert len(sent) == 1 and sent[0]["text"].startswith("<@U1> would like to talk to you")
+    assert len(sent) == 1 and sent[0]["text"].startswith("Sam Slack would like to talk to you")
     assert "report" not in sent[0]["text"]
 
 
@@ -527,7 +546,7 @@ async def test_an_admin_subscribes_a_channel_and_readers_acknowledge_the_announc
     [answer] = await slack.api.wait("response_url:press")
     assert answer["replace_original"] is False and "Thank you" in answer["text"]
     acks = await slack.command("acks", user="UADMIN")
-    assert "1 people" in acks["text"] and "<@U42>" in acks["text"]
+    assert "1 person has noted" in acks["text"] and "• User U42" in acks["text"] and "<@" not in acks["text"]
     await store.close()
 
 

@@ -79,6 +79,21 @@ def card_of(sent: dict[str, Any]) -> dict[str, Any]:
     return content
 
 
+def choices_of(card: dict[str, Any]) -> dict[str, str]:
+    """Each choice a card offers, label → the value Teams sends back: buttons in a row, stacked buttons,
+    or a list to choose from (whose one button sends the chosen value under the same key)."""
+    out = {a["title"]: a["data"]["chatops"] for a in card.get("actions", []) if "data" in a}
+    for element in card["body"]:
+        if element["type"] == "ActionSet":
+            out.update({a["title"]: a["data"]["chatops"] for a in element["actions"]})
+        if element.get("selectAction", {}).get("type") == "Action.Submit":  # a link whose text wraps
+            out[element["selectAction"]["title"]] = element["selectAction"]["data"]["chatops"]
+        if element["type"] == "Input.ChoiceSet":
+            assert element["id"] == "chatops"
+            out.update({c["title"]: c["value"] for c in element["choices"]})
+    return out
+
+
 def text_of(card: dict[str, Any]) -> str:
     return json.dumps(card, ensure_ascii=False)
 
@@ -139,7 +154,7 @@ async def test_a_command_in_personal_chat_gets_a_card_with_references(teams: Tea
     assert card["version"] == "1.5"
     assert "§3 Employees can expect from members:" in text and "Not to be subject to bullying" in text
     assert "Telford and Wrekin Borough Council — Protocol on Member/Officer Relations" in text
-    assert any(a["data"] == {"chatops": "/protocol expectations councillor"} for a in card["actions"])
+    assert "/protocol expectations councillor" in choices_of(card).values()
     assert teams.fake.authorizations[-1] == f"Bearer {OUTBOUND_TOKEN}"
     same = card_of(await teams.say("protocol expectations officer"))
     assert same["body"][0]["text"] == card["body"][0]["text"]
@@ -155,12 +170,10 @@ async def test_card_buttons_drive_a_private_concern_to_a_hand_off(teams: Teams) 
     advice = card_of(await teams.press("concern:gender=any"))
     text = text_of(advice)
     assert "raised with the Head of Human Resources" in text and "Robin Example" in text
-    actions = [a for b in advice["body"] if b["type"] == "ActionSet" for a in b["actions"]] + advice.get("actions", [])
-    titles = [a["title"] for a in actions]
-    assert "Ask Alex Example to get in touch" in titles  # has a Teams id
-    assert "Ask Robin Example to get in touch" not in titles  # Slack only: not offered in Teams
-    handoff = next(a for a in actions if "Alex Example" in a["title"])
-    preview = card_of(await teams.press(handoff["data"]["chatops"]))
+    choices = choices_of(advice)
+    assert "Ask Alex Example to contact me" in choices  # has a Teams id
+    assert "Ask Robin Example to contact me" not in choices  # Slack only: not offered in Teams
+    preview = card_of(await teams.press(choices["Ask Alex Example to contact me"]))
     assert "Sam Officer would like to talk to you about a member/officer relations matter" in text_of(preview)
     # Alex has not installed the app yet: nothing can be delivered, and the person is told so
     assert "couldn't deliver" in text_of(card_of(await teams.press("concern:send")))
@@ -173,7 +186,7 @@ async def test_card_buttons_drive_a_private_concern_to_a_hand_off(teams: Teams) 
             conversation="a:personal-alex",
         )
     )
-    await teams.press(handoff["data"]["chatops"])
+    await teams.press(choices["Ask Alex Example to contact me"])
     before = len(teams.fake.sent)
     await teams.post(activity(teams.fake.service_url, value={"chatops": "concern:send"}))
     sent = await teams.fake.wait(before + 2)
@@ -195,7 +208,11 @@ async def test_in_a_channel_answers_are_short_and_concerns_move_to_the_personal_
             ],
         )
     )
-    assert wording.CHANNEL_SHORT in text_of(long)
+    # everyone reads a channel: the first clause is open, the others fold (selected, they show every word)
+    assert "**§3 Members can expect from employees:**" in text_of(long) and "Respect, dignity" in text_of(long)
+    folded = [e for e in long["body"] if e.get("selectAction", {}).get("type") == "Action.ToggleVisibility"]
+    assert [e["items"][0]["text"] for e in folded] == ["**§3 Employees can expect from members:**"]
+    assert folded[0]["selectAction"]["type"] == "Action.ToggleVisibility"
     not_installed = await teams.say("concern", **channel)
     assert not_installed["text"] == wording.TEAMS_OPEN_CHAT
     await teams.post(activity(teams.fake.service_url, kind="installationUpdate", action="add"))  # personal install

@@ -412,6 +412,14 @@ async def test_typed_corrections_change_the_reading_and_a_new_description_starts
     assert "Chief Executive" in text
 
 
+async def test_a_new_concern_that_sounds_dangerous_starts_with_the_safety_line() -> None:
+    chat = Chat("llangunnor")
+    advice = await chat.say("I'm the clerk and a councillor keeps shouting at me")
+    assert advice.title == "Your options under the protocol"  # Llangunnor asks nothing more of its Clerk
+    text = text_of(await chat.say("now a different councillor has been waiting by my car after work every night"))
+    assert "call 999" in text and text.index("call 999") < text.index("started afresh")
+
+
 async def test_out_of_scope_is_said_plainly_with_no_borrowed_procedure() -> None:
     for text in ("a member of the public is abusing me on the phone", "a fellow councillor keeps undermining me"):
         reply = await Chat("telford-and-wrekin", contacts=CONTACTS).say(text)

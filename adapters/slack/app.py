@@ -233,6 +233,26 @@ def build_app(
         person = info.get("user") or {}
         return bool(person.get("is_admin") or person.get("is_owner") or person.get("is_primary_owner"))
 
+    names: dict[str, str] = {}  # user id → the name people see, from users.info (users:read)
+
+    async def name_of(user: str) -> str:
+        """Someone's name as Slack shows it, for what the bot writes about them (a hand-off, the
+        acknowledgements list): a mention's markup is not a name outside a Slack message."""
+        if user not in names:
+            try:
+                found = (await client.users_info(user=user)).get("user") or {}
+            except (SlackApiError, TimeoutError, aiohttp.ClientError) as exc:
+                log.warning("cannot look up a user's name: %s", type(exc).__name__)
+                return wording.SOMEONE
+            profile = found.get("profile") or {}
+            name = (
+                profile.get("display_name") or profile.get("real_name") or found.get("real_name") or found.get("name")
+            )
+            if not name:
+                return wording.SOMEONE
+            names[user] = str(name)
+        return names[user]
+
     bot_user: list[str] = []  # the bot's own user id, from auth.test, once
 
     async def invite() -> str:
@@ -264,7 +284,7 @@ def build_app(
             user=command["user_id"],
             council=council(command.get("team_id")),
             platform="slack",
-            user_name=f"<@{command['user_id']}>",
+            user_name=names.get(command["user_id"]) or command.get("user_name") or wording.SOMEONE,
             channel=command.get("channel_id"),
             is_admin=admin,
         )
@@ -280,8 +300,14 @@ def build_app(
         turn = command_turn(command)
         reply = await bot.handle(turn)
         if reply.move_to_direct:
+            try:  # said only once it is true: the reply is in the direct messages
+                await direct(command["user_id"], reply)
+            except (SlackApiError, TimeoutError, aiohttp.ClientError) as exc:
+                log.warning("cannot open a direct message: %s", type(exc).__name__)
+                pages = messages(reply)  # private anyway: only this person sees it
+                await ack(response_type="ephemeral", **pages[0])
+                return
             await ack(response_type="ephemeral", text=wording.CONCERN_MOVED)
-            await direct(command["user_id"], reply)
             return
         pages = rendered.messages(reply, share_value=turn.text if reply.shareable else None)
         await ack(response_type="ephemeral", **pages[0])
@@ -315,7 +341,7 @@ def build_app(
                 council=council(context.team_id),
                 direct=True,
                 platform="slack",
-                user_name=f"<@{event['user']}>",
+                user_name=await name_of(event["user"]),
             )
             await post(event["channel"], await bot.handle(turn), context.get(_EVENT))
 
@@ -384,7 +410,7 @@ def build_app(
             council=council(_team(body)),
             direct=private,
             platform="slack",
-            user_name=f"<@{user}>",
+            user_name=await name_of(user),
         )
         reply = await bot.handle(turn)
         if in_home or (reply.move_to_direct and not private):

@@ -1,6 +1,7 @@
 """A core Reply as Block Kit, within Slack's limits (50 blocks a message, 3,000 characters a
 section, 150 a header, 75 a button label, 255 an action id), always with a plain ``text`` fallback.
-A reply too long for one message is split into several.
+A reply too long for one message is split into several; a reply whose choices open each of its
+sections (``section all``) shows its first section and those choices instead, as Slack cannot fold text.
 """
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from chatops.reply import Paragraph, Reply
+from chatops import wording
+from chatops.reply import FACTS, Block, Paragraph, Quote, Reply
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -57,11 +59,27 @@ def _sections(text: str) -> list[dict[str, Any]]:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": chunk}} for chunk in chunks if chunk.strip()]
 
 
+def _first_section(reply: Reply) -> list[Block]:
+    """The blocks up to the end of the first quoted section, and a line saying how to read the rest."""
+    quotes = reply.quotes
+    if not reply.index or not quotes or not reply.choices:  # shared without its buttons: all of it
+        return list(reply.blocks)
+    first = quotes[0].ref.split(".")[0]
+    kept = [b for b in reply.blocks if not isinstance(b, Quote) or b.ref.split(".")[0] == first]
+    rest = len(quotes) - sum(isinstance(b, Quote) for b in kept)
+    if rest:
+        kept.append(Paragraph(text=wording.SLACK_MORE))
+    return kept
+
+
 def _body(reply: Reply) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
-    for block in reply.blocks:
+    for block in _first_section(reply):
         if isinstance(block, Paragraph):
-            blocks += _sections(escape(block.text))
+            text = escape(block.text)
+            if block.tag == FACTS:  # "Label: value" lines, the label in bold
+                text = "\n".join(f"*{k}:*{v}" if v else k for k, _, v in (ln.partition(":") for ln in text.split("\n")))
+            blocks += _sections(text)
             continue
         lines = [f"*{escape(block.label)}{' ' + escape(block.heading) if block.heading else ''}*"]
         lines += [f">{escape(p)}" for p in block.paragraphs]

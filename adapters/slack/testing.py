@@ -47,6 +47,7 @@ class FakeSlackAPI:
     failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = field(default_factory=dict)
     server: TestServer | None = None
     admins: set[str] = field(default_factory=set)  # users.info says these are workspace admins
+    names: dict[str, str] = field(default_factory=dict)  # users.info's display names (else "User <id>")
     outside: set[str] = field(default_factory=set)  # channels the bot is not a member of (is_member false)
     delay: float = 0.0  # seconds each Web API call takes
     sockets: list[web.WebSocketResponse] = field(default_factory=list)  # Socket Mode connections, newest last
@@ -176,7 +177,21 @@ class FakeSlackAPI:
         if method == "conversations.info":
             channel = str(args.get("channel", ""))
             return {"ok": True, "channel": {"id": channel, "is_member": channel not in self.outside}}
-        return _ok(method, args, self.admins)
+        if method == "users.info":
+            user = str(args.get("user"))
+            name = self.names.get(user, f"User {user}")
+            return {
+                "ok": True,
+                "user": {
+                    "id": user,
+                    "name": name.lower().replace(" ", "."),
+                    "real_name": name,
+                    "profile": {"real_name": name, "display_name": name},
+                    "is_admin": user in self.admins,
+                    "is_owner": False,
+                },
+            }
+        return _ok(method, args)
 
     def _history(self, args: dict[str, Any]) -> dict[str, Any]:
         """A channel's messages newest first, between ``oldest`` and ``latest``, a page at a time
@@ -239,7 +254,7 @@ class FakeSlackAPI:
         return web.Response(text="ok")
 
 
-def _ok(method: str, args: dict[str, Any], admins: set[str]) -> dict[str, Any]:
+def _ok(method: str, args: dict[str, Any]) -> dict[str, Any]:
     """Slack's response shapes for the methods the bot calls."""
     if method == "conversations.open":
         user = str(args.get("users", "U0")).split(",")[0]
@@ -255,8 +270,6 @@ def _ok(method: str, args: dict[str, Any], admins: set[str]) -> dict[str, Any]:
         return {"ok": True, "message_ts": f"{time.time():.6f}"}
     if method == "views.publish":
         return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}
-    if method == "users.info":
-        return {"ok": True, "user": {"id": args.get("user"), "is_admin": args.get("user") in admins, "is_owner": False}}
     if method == "auth.test":
         return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}
     return {"ok": True}

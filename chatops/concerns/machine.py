@@ -361,9 +361,8 @@ def _described(
 ) -> Transition:
     """Free text: what was read, said back in one line; then only what is missing is asked."""
     updated = with_reading(state, reading, ctx, override=override)
-    blocks: list[Block] = list(intro or [])
-    if reading.alarm:
-        blocks += render.safety(reading.alarm, ctx)
+    blocks: list[Block] = render.safety(reading.alarm, ctx) if reading.alarm else []
+    blocks += intro or []  # the safety line always comes first
     if opening:
         blocks.append(render.privacy(ctx))
     if updated == state and not reading.alarm and not reading.found:

@@ -191,7 +191,7 @@ def recommendation(state: State, ctx: Context, intro: Sequence[Block] | None = N
                 Quote(
                     ref=kind_steps[0].ref,
                     heading=w.RECOMMEND_ROUTE_HEADING[labels.get(kind, kind)],
-                    paragraphs=list(dict.fromkeys(s.detail for s in kind_steps)),
+                    paragraphs=list(dict.fromkeys(_fragment(s.detail) for s in kind_steps)),
                 )
             )
             named = [_who(p) for s in kind_steps for p in s.people]
@@ -212,6 +212,11 @@ def recommendation(state: State, ctx: Context, intro: Sequence[Block] | None = N
         choices.append(Choice(label=w.CHOICE_CHANGE_CATEGORY, value=PREFIX + "change=category"))
     choices += [_restart(), _forget()]
     return _reply(ctx, w.RECOMMEND_TITLE, blocks, choices)
+
+
+def _fragment(words: str) -> str:
+    """Words quoted from within a sentence say so: "…employees will have recourse to"."""
+    return "…" + words if words[:1].islower() else words
 
 
 def after_advice(state: State, ctx: Context) -> Reply:
