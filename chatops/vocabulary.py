@@ -211,8 +211,8 @@ class Vocabulary:
                 and word not in self.written
                 and not word.endswith("ly")  # adverbs are words, not slips: "directly", "formally"
             ):
-                fixed = self._correct(role_key)
-                role_key = fixed or role_key
+                if not word.endswith(("ed", "ing")):  # "worked" is a verb, not a misspelt "worker"
+                    role_key = self._correct(role_key) or role_key
                 fixed = self._correct(concern_stem)
                 concern_stem = fixed or concern_stem
             roles.append(role_key)

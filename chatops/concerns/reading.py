@@ -211,7 +211,7 @@ def _whom(
     if reporter is not None or affected is not None:
         side = affected or reporter
         assert side is not None
-        subject = _most_specific([m for m in people if m.meaning.party == other(side)], vocab)
+        subject = _most_specific([m for m in people if m.meaning.party == other(side)], vocab, raw)
         if subject is None and public:
             scope = "public"
         elif subject is None and [m for m in people if m.meaning.party == side and not _possessive(raw, m)]:
@@ -219,10 +219,10 @@ def _whom(
         reporter = side
     elif people:
         actor = _actor(raw, people, starts)
-        subject = actor or _most_specific(people, vocab)
+        subject = actor or _most_specific(people, vocab, raw)
         if subject and FIRST_PERSON & set(raw) and (actor or len(sides_of(people)) == 1):
             reporter = other(subject.meaning.party or "officer")
-            subject = _most_specific([m for m in people if m.meaning.party == subject.meaning.party], vocab)
+            subject = _most_specific([m for m in people if m.meaning.party == subject.meaning.party], vocab, raw)
     elif public:
         scope = "public"
     if reporter is None and subject and subject.meaning.party and len(sides_of(people)) == 1:
@@ -415,21 +415,52 @@ def _affected(raw: list[str], people: list[Mention], writer: Party | None, start
         return other(sides.pop()) if len(sides) == 1 else "officer"
     same = [m for m in people if m.meaning.party == writer]
     across = [m for m in people if m.meaning.party not in (writer, None)]
+    if any(_by(raw, m) for m in across):
+        return writer  # "… belittled by the Deputy Town Mayor": the writer's colleague is the one affected
+    if any(_by(raw, m) for m in same):
+        return other(writer)
     if any(_opens(raw, m, starts) and any(a.start > m.start for a in across) for m in same):
         return other(writer)  # "A fellow councillor keeps emailing the Clerk …": the Clerk is the one affected
-    victims = [m for m in same if _before(raw, m, 1) & {"my", "our", "fellow"} or _fellow(raw, m)]
+    if any(_ours(raw, m) for m in across):
+        return other(writer)  # a Chairman: "two councillors were hostile towards our Clerk"
+    victims = [m for m in same if _ours(raw, m) or _fellow(raw, m)]
     return other(writer) if same and across and not victims else writer
 
 
-def _most_specific(mentions: list[Mention], vocab: Vocabulary) -> Mention | None:
-    """A named role ("the Town Mayor") over a whole side ("a councillor"); the first named among equals."""
+def _by(raw: list[str], mention: Mention) -> bool:
+    """ "… by the Deputy Town Mayor": the person who acted."""
+    return "by" in raw[max(0, mention.start - 3) : mention.start]
+
+
+def _ours(raw: list[str], mention: Mention) -> bool:
+    """ "our (administrative) assistant", "my (fellow) colleague": someone the writer speaks for."""
+    return bool({"my", "our"} & set(raw[max(0, mention.start - 3) : mention.start]))
+
+
+CONTACT_CUES = frozenset(
+    {
+        ("up", "with"), ("it", "with"), ("this", "with"), ("raise", "with"), ("raised", "with"),
+        ("report", "to"), ("reported", "to"), ("complain", "to"), ("complained", "to"), ("escalate", "to"),
+        ("escalated", "to"), ("speak", "to"), ("spoke", "to"), ("talk", "to"), ("talked", "to"),
+        ("refer", "to"), ("referred", "to"), ("copied", "in"), ("informed", "the"), ("told", "the"),
+    }
+)  # fmt: skip
+"""Words before someone the writer went to, or will go to, rather than whom the concern is about
+("I shall be taking this up with the Leader")."""
+
+
+def _most_specific(mentions: list[Mention], vocab: Vocabulary, raw: list[str]) -> Mention | None:
+    """A named role ("the Town Mayor") over a whole side ("a councillor"), and anyone over someone the
+    writer only went to; the first named among equals."""
     if not mentions:
         return None
 
-    def rank(m: Mention) -> tuple[int, int]:
+    def rank(m: Mention) -> tuple[int, int, int]:
         party = m.meaning.party or "officer"
         general = m.meaning.kind in ("side", "job") or m.meaning.role == vocab.base_role(party)
-        return (1 if general else 0, m.start)
+        before = raw[max(0, m.start - 3) : m.start]
+        contact = any(tuple(before[i : i + 2]) in CONTACT_CUES for i in range(len(before) - 1))
+        return (1 if contact else 0, 1 if general else 0, m.start)
 
     return min(mentions, key=rank)
 
