@@ -41,6 +41,7 @@ SELF_CUES = (
     ("me", "being"),
     ("i", "was"),
     ("i", "have", "been"),
+    ("and", "have", "been"),  # "I am 81 and have been a councillor since 1987"
     ("am",),  # "Ar, am a councillor"
     ("i", "lead"),
     ("i", "chair"),
@@ -60,6 +61,12 @@ BETWEEN_STOP = VERBISH | frozenset(
 """Words that end the gap between "I'm" and a title: past them, the title is not the person's own."""
 PRONOUNS = frozenset("i me my he she him her his they them their you we us it".split())
 POSSESSIVES = frozenset({"our", "your", "their", "its"})
+NOT_A_TEAM = frozenset(
+    "i me my he she him her his they them their you we us it its our your shes hes same this that the a an "
+    "every one two three four five six seven eight nine ten some all both another other".split()
+)
+"""Words before a title that make it someone else ("Same Member, …", "She's the Clerk, …"), not a team
+the writer works in ("Highways inspector, if that matters")."""
 CORRECTING = frozenset(
     {("i", "mean"), ("i", "meant"), ("meant", "to"), ("no", "wait"), ("wait", "no"), ("sorry", "no"), ("or", "rather")}
 )
@@ -281,12 +288,12 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
         edge = index <= 1 or index >= len(fragments) - 2
         if (
             (start == 0 or index >= len(fragments) - 2)
-            and first[0].start == 0
             and re.match(r"\s*[\w' ]+?,", fragment)
-            and fragment.split(",")[0].strip().lower() in (" ".join(fragment_raw[: first[0].end]),)
+            and first[0].end == len(words(fragment.split(",")[0]))
+            and (first[0].start == 0 or not set(fragment_raw[: first[0].start]) & NOT_A_TEAM)
             and not _capitalised(fragment.split(",", 1)[1], (rest or [""])[0])
         ):
-            signed.add(start)  # "Caretaker, I lock up." opens with the writer's own title
+            signed.add(start + first[0].start)  # "Caretaker, I lock up.", "… Highways inspector, if that matters."
             continue
         if rest[:2] == ["to", "the"]:
             rest = rest[2:]  # "Clerk to the community council."
