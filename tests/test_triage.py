@@ -617,3 +617,13 @@ def test_who_is_who_in_more_of_the_ways_people_put_it(
 ) -> None:
     reading = concerns.read(text, Library((TEST_COUNCILS,)).protocol(council))
     assert (reading.reporter, reading.subject, reading.scope) == (reporter, subject, scope)
+
+
+async def test_more_detail_typed_mid_conversation_is_not_called_a_correction() -> None:
+    chat = Chat("telford-and-wrekin")
+    first = await chat.say("a councillor keeps emailing me late at night")
+    assert first.title != "Your options under the protocol"  # something is still to be asked
+    more = await chat.say("he also shouts at me in meetings and it's bullying really")
+    assert "I've changed that" not in more.as_text()
+    changed = await chat.say("no, I'm a member and it's an officer who does it")
+    assert "I've changed that" in changed.as_text()

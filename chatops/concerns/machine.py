@@ -371,9 +371,17 @@ def _described(
                 state, render.ask(state, next_question(state, ctx), ctx, intro=[*blocks, render.describe()])
             )
         return _again(state, ctx)
-    if override and not opening and updated != state:
+    if override and not opening and _changed_an_answer(state, updated):
         blocks.append(render.note(w.CORRECTED))
     return _advance(updated.model_copy(update={"phase": "asking"}), ctx, intro=blocks, understood=True)
+
+
+def _changed_an_answer(before: State, after: State) -> bool:
+    """Whether typed words replaced something already answered (only then "I've changed that")."""
+    return any(
+        getattr(before, name) is not None and getattr(after, name) != getattr(before, name)
+        for name in ("reporter", "subject", "category", "informal_tried", "gender")
+    )
 
 
 def _advance(
