@@ -44,10 +44,22 @@ PRIVATE_LOGGERS = {
 
 
 def slack_app(bot: Bot, settings: Settings) -> AsyncApp:
+    """Slack for one workspace (``SLACK_BOT_TOKEN``), or distributed to many (``SLACK_CLIENT_ID`` and
+    ``SLACK_CLIENT_SECRET``: bolt's OAuth flow, installations kept in the chatops store)."""
     from .slack.app import SlackMessenger, build_app
+    from .slack.installations import oauth_settings
 
+    oauth = None
+    if settings.slack_client_id and settings.slack_client_secret:
+        oauth = oauth_settings(
+            bot.store, settings.slack_client_id, settings.slack_client_secret, settings.slack_redirect_uri
+        )
     app = build_app(
-        bot, token=settings.slack_bot_token, api_url=settings.slack_api_url, councils=settings.slack_councils
+        bot,
+        token=settings.slack_bot_token,
+        api_url=settings.slack_api_url,
+        councils=settings.slack_councils,
+        oauth=oauth,
     )
     bot.messengers.setdefault("slack", SlackMessenger(app.client))
     return app
@@ -117,6 +129,20 @@ def create_app(
             return web.Response(status=response.status, body=response.body, content_type=content_type)
 
         app.router.add_post("/slack/events", slack_events)
+        if slack.oauth_flow is not None:
+            flow = slack.oauth_flow
+            from slack_bolt.adapter.aiohttp import to_aiohttp_response
+
+            async def slack_install(request: web.Request) -> web.Response:
+                bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=dict(request.headers))
+                return await to_aiohttp_response(await flow.handle_installation(bolt_request))
+
+            async def slack_oauth_redirect(request: web.Request) -> web.Response:
+                bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=dict(request.headers))
+                return await to_aiohttp_response(await flow.handle_callback(bolt_request))
+
+            app.router.add_get(flow.install_path, slack_install)
+            app.router.add_get(flow.redirect_uri_path, slack_oauth_redirect)
     else:
         log.warning("Slack is not served at /slack/events: SLACK_SIGNING_SECRET is not set")
 

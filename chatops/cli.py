@@ -221,7 +221,7 @@ def _serve(args: argparse.Namespace, library: Library, settings: Settings) -> in
     bot = _bot(library, settings)
     slack = None
     if settings.slack_signing_secret or args.socket_mode:
-        if not settings.slack_bot_token:
+        if not (settings.slack_bot_token or settings.slack_client_id):
             logging.getLogger("chatops.web").warning(
                 "SLACK_BOT_TOKEN is not set: /protocol answers work, but nothing can be posted after them"
             )

@@ -28,6 +28,9 @@ class Settings:
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
+    slack_redirect_uri: str | None = None
     slack_councils: dict[str, str] = field(default_factory=dict)
     microsoft_app_id: str | None = None
     microsoft_app_password: str | None = field(default=None, repr=False)
@@ -80,6 +83,12 @@ class Settings:
             raise SettingsError("CHATOPS_SLACK_API_URL must be an http:// or https:// URL")
         if slack_api_url and not slack_api_url.endswith("/"):
             slack_api_url += "/"
+        client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+        if bool(client_id) != bool(client_secret):
+            raise SettingsError("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are needed together (Slack distribution)")
+        redirect_uri = get("SLACK_REDIRECT_URI")
+        if redirect_uri and not redirect_uri.startswith("https://"):
+            raise SettingsError("SLACK_REDIRECT_URI must be an https:// URL ending /slack/oauth_redirect")
         urls = {}
         for name in ("CHATOPS_GRAPH_URL", "CHATOPS_LOGIN_URL"):
             url = get(name)
@@ -115,6 +124,9 @@ class Settings:
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),
             slack_app_token=get("SLACK_APP_TOKEN"),
             slack_api_url=slack_api_url,
+            slack_client_id=client_id,
+            slack_client_secret=client_secret,
+            slack_redirect_uri=redirect_uri,
             slack_councils=_pairs("CHATOPS_SLACK_COUNCILS", get("CHATOPS_SLACK_COUNCILS")),
             microsoft_app_id=app_id,
             microsoft_app_password=get("MICROSOFT_APP_PASSWORD"),

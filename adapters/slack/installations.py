@@ -1,0 +1,158 @@
+"""Slack distribution: installations and OAuth state kept in chatops' own database (SQLite or
+PostgreSQL), through slack_sdk's own SQLAlchemy stores, and bolt's OAuth flow configured over them.
+
+With ``SLACK_CLIENT_ID`` and ``SLACK_CLIENT_SECRET`` set, bolt serves ``/slack/install`` and
+``/slack/oauth_redirect``; each workspace (or Enterprise Grid org) that installs the app is answered
+with its own bot token, read from the store before each request is acknowledged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from sqlalchemy import and_
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from chatops.errors import StoreError
+from chatops.store import Store
+
+log = logging.getLogger("chatops.slack")
+
+SCOPES = (
+    "commands",
+    "chat:write",
+    "im:history",
+    "im:write",
+    "app_mentions:read",
+    "users:read",
+    "channels:history",
+    "groups:history",
+    "channels:read",
+    "groups:read",
+)
+"""The bot scopes asked for at install; the manifest (app.json) lists the same."""
+STATE_SECONDS = 600
+"""How long an install link's OAuth state may be used: once, within ten minutes."""
+
+
+class _StoreEngine:
+    """What slack_sdk's SQLAlchemy stores use of an engine (``begin``, ``connect``), over the
+    chatops store: it is opened (and migrated) on first use, and a database failure is a
+    :class:`StoreError` naming only its kind, as everywhere else."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        async with self.store.transaction() as conn:
+            yield conn
+
+    connect = begin
+
+
+class Installations(AsyncSQLAlchemyInstallationStore):
+    """slack_sdk's installation store, in the chatops database's ``slack_installations`` and
+    ``slack_bots`` tables (created by the store's migrations)."""
+
+    def __init__(self, store: Store, client_id: str) -> None:
+        super().__init__(client_id, cast(AsyncEngine, _StoreEngine(store)), logger=log)
+
+
+class OAuthStates(AsyncSQLAlchemyOAuthStateStore):
+    """slack_sdk's OAuth state store in the chatops database, each state usable once: it is
+    consumed by deleting it, and only the caller whose delete removed the row may go on (slack_sdk's
+    own reads, then deletes, so two callbacks racing with one state could both succeed)."""
+
+    def __init__(self, store: Store, expiration_seconds: int = STATE_SECONDS) -> None:
+        super().__init__(expiration_seconds, cast(AsyncEngine, _StoreEngine(store)), logger=log)
+
+    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
+        state: str = await super().async_issue(*args, **kwargs)
+        async with self.engine.begin() as conn:  # states never used are not kept
+            await conn.execute(self.oauth_states.delete().where(self.oauth_states.c.expire_at <= _now()))
+        return state
+
+    async def async_consume(self, state: str) -> bool:
+        c = self.oauth_states.c
+        usable = self.oauth_states.delete().where(and_(c.state == state, c.expire_at > _now()))
+        try:
+            async with self.engine.begin() as conn:
+                result = await conn.execute(usable)
+        except StoreError as exc:
+            log.warning("cannot check an install's OAuth state: %s", exc)
+            return False
+        return bool(result.rowcount)
+
+
+def _now() -> datetime | None:
+    return normalize_datetime_for_db(datetime.now(tz=UTC))
+
+
+class InstalledAuthorize(AsyncAuthorize):
+    """Each request is answered with its own workspace's (or Enterprise Grid org's) bot token, from
+    the installation store; no ``auth.test`` round trip before the acknowledgement."""
+
+    def __init__(self, installations: AsyncInstallationStore) -> None:
+        self.installations = installations
+
+    async def __call__(
+        self,
+        *,
+        context: AsyncBoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        actor_enterprise_id: str | None = None,
+        actor_team_id: str | None = None,
+        actor_user_id: str | None = None,
+    ) -> AuthorizeResult | None:
+        bot = await self.installations.async_find_bot(
+            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=context.is_enterprise_install
+        )
+        if bot is None or not bot.bot_token:
+            log.warning("a request from a workspace with no installation was not answered")
+            return None
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+            bot_token=bot.bot_token,
+            bot_id=bot.bot_id,
+            bot_user_id=bot.bot_user_id,
+            bot_scopes=bot.bot_scopes,
+        )
+
+
+def oauth_settings(
+    store: Store,
+    client_id: str,
+    client_secret: str,
+    redirect_uri: str | None = None,
+    scopes: Sequence[str] = SCOPES,
+) -> AsyncOAuthSettings:
+    """bolt's OAuth flow (``/slack/install``, ``/slack/oauth_redirect``) over the chatops store."""
+    installations = Installations(store, client_id)
+    return AsyncOAuthSettings(
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=list(scopes),
+        redirect_uri=redirect_uri,
+        installation_store=installations,
+        installation_store_bot_only=True,
+        state_store=OAuthStates(store),
+        state_expiration_seconds=STATE_SECONDS,
+        logger=logging.getLogger("slack_bolt"),
+    )
