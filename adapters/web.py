@@ -54,6 +54,7 @@ def slack_app(bot: Bot, settings: Settings) -> AsyncApp:
         oauth = oauth_settings(
             bot.store, settings.slack_client_id, settings.slack_client_secret, settings.slack_redirect_uri
         )
+        bot.choose_council = True  # many workspaces: each admin chooses, none is given the default
     app = build_app(
         bot,
         token=settings.slack_bot_token,

@@ -182,6 +182,15 @@ slack_oauth_states = Table(
     Column("expire_at", DateTime, nullable=False),
 )
 
+workspace_councils = Table(
+    "workspace_councils",
+    metadata,
+    Column("platform", String(20), primary_key=True),
+    Column("workspace", String(200), primary_key=True),  # a Slack team or Enterprise Grid org id, a Teams tenant id
+    Column("council", String(60), nullable=False),
+    Column("chosen_at", Float, nullable=False),
+)
+
 Migration = Callable[[AsyncConnection], Awaitable[None]]
 
 
@@ -235,6 +244,10 @@ async def _v8_slack_installations(conn: AsyncConnection) -> None:
     await conn.run_sync(lambda sync: metadata.create_all(sync, tables=tables, checkfirst=True))
 
 
+async def _v9_workspace_councils(conn: AsyncConnection) -> None:
+    await conn.run_sync(lambda sync: workspace_councils.create(sync, checkfirst=True))
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "triage state: button answers with an expiry", _v1_triage_state),
     (2, "delivered events: platform event ids already handled, for redeliveries", _v2_delivered_events),
@@ -244,6 +257,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (6, "outbox: pages delivered per message, a token per claim", _v6_outbox_pages_and_fencing),
     (7, "subscriptions: who subscribed, to be told if it stops", _v7_subscribed_by),
     (8, "Slack installations per workspace and OAuth state (slack_sdk's tables)", _v8_slack_installations),
+    (9, "which council each workspace or tenant chose (/protocol council)", _v9_workspace_councils),
 ]
 
 _LOCK_ID = 0x636861746F7073  # "chatops"

@@ -91,6 +91,28 @@ class Host:
         await response.read()
         return response.status
 
+    async def command(self, text: str, *, user: str = "U1", team: str = "T1", channel: str = "C1") -> str:
+        """``/protocol text`` typed in a channel; what the person sees (the ack, or through response_url)."""
+        body = urlencode(
+            {
+                "team_id": team,
+                "channel_id": channel,
+                "user_id": user,
+                "user_name": "sam",
+                "command": "/protocol",
+                "text": text,
+                "response_url": self.api.response_url("cmd"),
+                "trigger_id": "1.2.3",
+            }
+        )
+        before = len(self.api.made("response_url:cmd"))
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **signed(SECRET, body)}
+        response = await self.session.post("/slack/events", data=body.encode(), headers=headers)
+        assert response.status == 200
+        if not await response.read():  # an admin word: answered through response_url
+            return str((await self.api.wait("response_url:cmd", before + 1))[before]["text"])
+        return str((await response.json())["text"])
+
     async def direct_message(self, user: str, text: str, *, team: str, enterprise: str | None = None) -> None:
         event = {"type": "message", "channel_type": "im", "channel": f"D{user}", "user": user, "text": text}
         assert await self.event(event, team=team, enterprise=enterprise) == 200
@@ -269,3 +291,63 @@ def test_the_app_credentials_come_together() -> None:
         Settings.load({"SLACK_CLIENT_ID": "111.222"}, dotenv=None)
     settings = Settings.load({"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "sekrit-value"}, dotenv=None)
     assert settings.slack_client_id == "111.222" and "sekrit-value" not in repr(settings)
+
+
+async def test_until_an_admin_chooses_its_council_a_workspace_is_told_how(host: Host, library: Library) -> None:
+    await host.install(Workspace("T1"))
+    await host.install(Workspace("T2"))
+    telford, llangunnor = library.protocol("telford-and-wrekin"), library.protocol("llangunnor")
+    first = await host.command("expectations officer", team="T1")
+    assert "/protocol council" in first and "`telford-and-wrekin`" in first and "`llangunnor`" in first
+    assert telford.council in first and llangunnor.council in first
+    await host.direct_message("U1", "expectations officer", team="T1")
+    [dm] = await host.api.wait("chat.postMessage", 1)
+    assert "/protocol council" in dm["text"]
+    refused = await host.command("council telford-and-wrekin", user="U1", team="T1")
+    assert "Only a workspace admin" in refused
+    host.api.admins.add("UADMIN")
+    unknown = await host.command("council telford", user="UADMIN", team="T1")
+    assert "`telford`" in unknown and "`telford-and-wrekin`" in unknown
+    chosen = await host.command("council telford-and-wrekin", user="UADMIN", team="T1")
+    assert telford.council in chosen
+    assert "From now on" in await host.command("council llangunnor", user="UADMIN", team="T2")
+    one, two = await host.command("about", team="T1"), await host.command("about", team="T2")
+    assert telford.council in one and llangunnor.council not in one
+    assert llangunnor.council in two and telford.council not in two
+    assert telford.council in await host.command("council", team="T1")  # anyone may ask which it is
+    # users.info (the admin check) went out with each workspace's own token
+    assert set(host.api.tokens("users.info")) == {Workspace("T1").token, Workspace("T2").token}
+
+
+async def test_a_council_set_by_the_host_cannot_be_changed_by_a_workspace(tmp_path: Path, library: Library) -> None:
+    api = await FakeSlackAPI().start()
+    api.admins.add("UADMIN")
+    settings = Settings(
+        slack_signing_secret=SECRET,
+        slack_client_id=api.client_id,
+        slack_client_secret=api.client_secret,
+        slack_api_url=api.url,
+        slack_councils={"T1": "telford-and-wrekin"},
+    )
+    store = Store(f"sqlite:///{tmp_path}/host.sqlite3")
+    bot = Bot(Library(), store=store)
+    server = TestServer(create_app(bot, settings, slack=slack_app(bot, settings)), port=0)
+    await server.start_server()
+    session = aiohttp.ClientSession(base_url=server.make_url("/"), cookie_jar=aiohttp.DummyCookieJar())
+    host = Host(api, session, store)
+    try:
+        await host.install(Workspace("T1"))
+        answer = await host.command("council llangunnor", user="UADMIN", team="T1")
+        assert "whoever runs this service" in answer and library.protocol("telford-and-wrekin").council in answer
+        assert library.protocol("telford-and-wrekin").council in await host.command("about", team="T1")
+    finally:
+        await session.close()
+        await server.close()
+        await api.close()
+
+
+async def test_the_home_tab_of_a_workspace_without_a_council_says_how_to_choose(host: Host) -> None:
+    await host.install(Workspace("T1"))
+    assert await host.event({"type": "app_home_opened", "user": "U1", "tab": "home"}, team="T1") == 200
+    [published] = await host.api.wait("views.publish", 1)
+    assert "/protocol council" in json.dumps(published["view"])

@@ -320,6 +320,7 @@ def build_app(
             user_name=names.get(command["user_id"]) or command.get("user_name") or wording.SOMEONE,
             channel=command.get("channel_id"),
             is_admin=admin,
+            workspace=command.get("team_id"),
         )
 
     @app.command("/protocol")
@@ -379,6 +380,7 @@ def build_app(
                 direct=True,
                 platform="slack",
                 user_name=await name_of(client, event["user"]),
+                workspace=context.team_id,
             )
             await post(client, event["channel"], await bot.handle(turn), context.get(_EVENT))
 
@@ -395,6 +397,7 @@ def build_app(
                 user=event["user"],
                 council=council(context.team_id),
                 platform="slack",
+                workspace=context.team_id,
             )
             reply = await bot.handle(turn)
             if reply.move_to_direct:
@@ -410,7 +413,9 @@ def build_app(
         async with answering(context):
             if event.get("tab", "home") != "home":
                 return
-            await client.views_publish(user_id=event["user"], view=home_view(bot.home(council(context.team_id))))
+            team = context.team_id
+            home = await bot.workspace_home("slack", team, council(team))
+            await client.views_publish(user_id=event["user"], view=home_view(home))
 
     @app.action(SHARE_ACTION)
     async def on_share(
@@ -424,7 +429,9 @@ def build_app(
         await ack()
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
-        turn = Turn(text=action["value"], user=user, council=council(_team(body)), platform="slack")
+        turn = Turn(
+            text=action["value"], user=user, council=council(_team(body)), platform="slack", workspace=_team(body)
+        )
         reply = await bot.handle(turn)
         if channel is None or reply.move_to_direct or not reply.shareable:
             return
@@ -459,6 +466,7 @@ def build_app(
             direct=private,
             platform="slack",
             user_name=await name_of(client, user),
+            workspace=_team(body),
         )
         reply = await bot.handle(turn)
         if in_home or (reply.move_to_direct and not private):
