@@ -51,8 +51,13 @@ def slack_app(bot: Bot, settings: Settings) -> AsyncApp:
 
     oauth = None
     if settings.slack_client_id and settings.slack_client_secret:
+        councils = {council: _council_name(bot, council) for council in bot.library.ids}
         oauth = oauth_settings(
-            bot.store, settings.slack_client_id, settings.slack_client_secret, settings.slack_redirect_uri
+            bot.store,
+            settings.slack_client_id,
+            settings.slack_client_secret,
+            settings.slack_redirect_uri,
+            councils=councils,
         )
         bot.choose_council = True  # many workspaces: each admin chooses, none is given the default
     app = build_app(
@@ -64,6 +69,14 @@ def slack_app(bot: Bot, settings: Settings) -> AsyncApp:
     )
     bot.messengers.setdefault("slack", SlackMessenger(app.client))
     return app
+
+
+def _council_name(bot: Bot, council: str) -> str:
+    """A council's name for the install page; its id if its file cannot be read (that council only)."""
+    try:
+        return bot.library.protocol(council).council
+    except ChatopsError:
+        return council
 
 
 def teams_endpoint(bot: Bot, settings: Settings) -> TeamsEndpoint | None:

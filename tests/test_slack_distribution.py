@@ -57,10 +57,12 @@ class Host:
         response = await self.session.get("/slack/oauth_redirect?" + urlencode(query), headers=headers)
         return response.status, await response.text()
 
-    async def install(self, workspace: Workspace) -> None:
+    async def install(self, workspace: Workspace) -> str:
+        """Install the app in ``workspace``; the page the installer sees at the end."""
         state, _ = await self.begin_install()
-        status, _ = await self.finish_install(self.api.install_code(workspace), state, cookie=state)
+        status, page = await self.finish_install(self.api.install_code(workspace), state, cookie=state)
         assert status == 200
+        return page
 
     async def event(self, event: dict[str, Any], *, team: str, enterprise: str | None = None) -> int:
         """An event from a workspace; with ``enterprise``, one of an org the app is installed in org-wide."""
@@ -152,7 +154,9 @@ async def test_the_install_link_sends_people_to_slack_with_a_state_and_the_apps_
 
 async def test_two_workspaces_installed_are_each_answered_with_their_own_token(host: Host) -> None:
     one, two = Workspace("T1"), Workspace("T2")
-    await host.install(one)
+    page = await host.install(one)
+    assert "installed in Workspace T1" in page and "<code>/protocol council</code>" in page
+    assert "<code>telford-and-wrekin</code>" in page
     await host.install(two)
     # oauth.v2.access went to CHATOPS_SLACK_API_URL (the fake), with the app's credentials
     assert [call["code"] for call in host.api.made("oauth.v2.access")]

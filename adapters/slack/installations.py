@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
+from html import escape
 from typing import Any, cast
 
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncFailureArgs, AsyncSuccessArgs
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
@@ -136,16 +139,43 @@ class InstalledAuthorize(AsyncAuthorize):
         )
 
 
+def _installed_page(workspace: str, councils: Mapping[str, str]) -> str:
+    """The page at the end of an install: what was installed, and the one step left (the council)."""
+    rows = "".join(f"<li><code>{escape(i)}</code> — {escape(name)}</li>" for i, name in councils.items())
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Installed</title></head><body>'
+        f"<h1>Protocol is installed in {escape(workspace)}</h1>"
+        "<p>One step is left. A workspace admin or owner chooses your council: in Slack, type "
+        "<code>/protocol council</code> and your council's id, for example "
+        f"<code>/protocol council {escape(next(iter(councils), ''))}</code>.</p>"
+        f"<p>The councils served here:</p><ul>{rows}</ul></body></html>"
+    )
+
+
 def oauth_settings(
     store: Store,
     client_id: str,
     client_secret: str,
     redirect_uri: str | None = None,
     scopes: Sequence[str] = SCOPES,
+    councils: Mapping[str, str] | None = None,
 ) -> AsyncOAuthSettings:
-    """bolt's OAuth flow (``/slack/install``, ``/slack/oauth_redirect``) over the chatops store."""
+    """bolt's OAuth flow (``/slack/install``, ``/slack/oauth_redirect``) over the chatops store.
+    ``councils`` (id → name): the page at the end of an install says how to choose one of them."""
     installations = Installations(store, client_id)
+
+    async def installed(args: AsyncSuccessArgs) -> BoltResponse:
+        response = await args.default.success(args)  # bolt's, which also clears the state cookie
+        if councils:
+            workspace = args.installation.team_name or args.installation.enterprise_name or "your workspace"
+            response.body = _installed_page(workspace, councils)
+        return response
+
+    async def failed(args: AsyncFailureArgs) -> BoltResponse:
+        return await args.default.failure(args)
+
     return AsyncOAuthSettings(
+        callback_options=AsyncCallbackOptions(success=installed, failure=failed),
         client_id=client_id,
         client_secret=client_secret,
         scopes=list(scopes),
