@@ -47,7 +47,7 @@ def slack_app(bot: Bot, settings: Settings) -> AsyncApp:
     """Slack for one workspace (``SLACK_BOT_TOKEN``), or distributed to many (``SLACK_CLIENT_ID`` and
     ``SLACK_CLIENT_SECRET``: bolt's OAuth flow, installations kept in the chatops store)."""
     from .slack.app import SlackMessenger, build_app
-    from .slack.installations import oauth_settings
+    from .slack.installations import oauth_settings, workspace_tokens
 
     oauth = None
     if settings.slack_client_id and settings.slack_client_secret:
@@ -67,7 +67,8 @@ def slack_app(bot: Bot, settings: Settings) -> AsyncApp:
         councils=settings.slack_councils,
         oauth=oauth,
     )
-    bot.messengers.setdefault("slack", SlackMessenger(app.client))
+    tokens = workspace_tokens(oauth.installation_store) if oauth is not None else None  # type: ignore[arg-type]
+    bot.messengers.setdefault("slack", SlackMessenger(app.client, tokens))
     return app
 
 

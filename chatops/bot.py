@@ -66,7 +66,9 @@ class Turn:
 class Messenger(Interface):
     """The port adapters implement to deliver a confirmed hand-off message to a contact."""
 
-    async def send(self, person: Person, text: str) -> bool: ...
+    async def send(self, person: Person, text: str, workspace: str | None = None) -> bool:
+        """Deliver ``text`` to ``person``; ``workspace``: the workspace or tenant the hand-off came from."""
+        ...
 
 
 class Bot:
@@ -276,7 +278,7 @@ class Bot:
         if turn.direct or not turn.channel:
             return say(w.CHANNEL_ONLY)
         if word == "subscribe":
-            new = await channels.subscribe(turn.platform, turn.channel, council, by=turn.user)
+            new = await channels.subscribe(turn.platform, turn.channel, council, by=turn.user, workspace=turn.workspace)
             return say(w.SUBSCRIBED if new else w.ALREADY_SUBSCRIBED)
         if word == "unsubscribe":
             return say(w.UNSUBSCRIBED if await channels.unsubscribe(turn.platform, turn.channel) else w.NOT_SUBSCRIBED)
@@ -335,14 +337,17 @@ class Bot:
             )
             reply = transition.reply
         if transition.handoff is not None:
-            reply = await self._hand_off(transition.handoff, reply, self.messengers.get(turn.platform, self.messenger))
+            messenger = self.messengers.get(turn.platform, self.messenger)
+            reply = await self._hand_off(transition.handoff, reply, messenger, turn.workspace)
         return reply.model_copy(update={"private": True, "move_to_direct": not turn.direct})
 
-    async def _hand_off(self, handoff: concerns.Handoff, reply: Reply, messenger: Messenger | None) -> Reply:
+    async def _hand_off(
+        self, handoff: concerns.Handoff, reply: Reply, messenger: Messenger | None, workspace: str | None
+    ) -> Reply:
         delivered = False
         if messenger is not None:
             try:
-                delivered = await messenger.send(handoff.person, handoff.message)
+                delivered = await messenger.send(handoff.person, handoff.message, workspace)
             except Exception as exc:  # a platform failure must not lose the person's place
                 log.error("hand-off not delivered: %s", type(exc).__name__)
         if delivered:

@@ -239,7 +239,13 @@ def _serve(args: argparse.Namespace, library: Library, settings: Settings) -> in
 def _deliverers(bot: Bot, settings: Settings, teams: Any) -> dict[str, Any]:
     """A deliverer for each platform this process is connected to."""
     out: dict[str, Any] = {}
-    if settings.slack_bot_token:
+    if settings.slack_client_id:  # distribution: each channel posted to with its workspace's token
+        from adapters.slack.deliver import SlackDeliverer
+        from adapters.slack.installations import Installations, channel_tokens, workspace_tokens
+
+        tokens = channel_tokens(bot.store, workspace_tokens(Installations(bot.store, settings.slack_client_id)))
+        out["slack"] = SlackDeliverer(None, settings.slack_api_url, tokens=tokens)
+    elif settings.slack_bot_token:
         from adapters.slack.deliver import SlackDeliverer
 
         out["slack"] = SlackDeliverer(settings.slack_bot_token, settings.slack_api_url)

@@ -75,6 +75,7 @@ subscriptions = Table(
     Column("reminder_index", Integer, nullable=False, default=0),
     Column("created_at", Float, nullable=False),
     Column("subscribed_by", String(200), nullable=True),  # the platform user id of the admin, to tell them
+    Column("workspace", String(200), nullable=True),  # the Slack team / Teams tenant: whose token posts there
 )
 
 announced_versions = Table(
@@ -248,6 +249,10 @@ async def _v9_workspace_councils(conn: AsyncConnection) -> None:
     await conn.run_sync(lambda sync: workspace_councils.create(sync, checkfirst=True))
 
 
+async def _v10_subscription_workspace(conn: AsyncConnection) -> None:
+    await _add_columns(conn, subscriptions, ["workspace"])
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "triage state: button answers with an expiry", _v1_triage_state),
     (2, "delivered events: platform event ids already handled, for redeliveries", _v2_delivered_events),
@@ -258,6 +263,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (7, "subscriptions: who subscribed, to be told if it stops", _v7_subscribed_by),
     (8, "Slack installations per workspace and OAuth state (slack_sdk's tables)", _v8_slack_installations),
     (9, "which council each workspace or tenant chose (/protocol council)", _v9_workspace_councils),
+    (10, "subscriptions: the workspace or tenant a channel is in, to post with its token", _v10_subscription_workspace),
 ]
 
 _LOCK_ID = 0x636861746F7073  # "chatops"

@@ -25,11 +25,12 @@ from adapters.slack.testing import FakeSlackAPI, Workspace, signed
 from adapters.web import create_app, slack_app
 from chatops import migrations
 from chatops.bot import Bot
+from chatops.contacts import load_contacts
 from chatops.councils import Library
 from chatops.settings import Settings
 from chatops.store import Store
 
-from .conftest import ROOT
+from .conftest import DATA, ROOT
 
 SECRET = "distribution-signing-secret"
 COOKIE = "slack-app-oauth-state"
@@ -115,6 +116,23 @@ class Host:
             return str((await self.api.wait("response_url:cmd", before + 1))[before]["text"])
         return str((await response.json())["text"])
 
+    async def press(self, value: str, *, user: str = "U1", team: str = "T1", channel: str = "DU1") -> None:
+        """A button pressed in a direct message."""
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "name": "sam"},
+            "team": {"id": team},
+            "channel": {"id": channel},
+            "container": {"type": "message", "channel_id": channel, "is_ephemeral": False},
+            "response_url": self.api.response_url("press"),
+            "trigger_id": "1.2.3",
+            "actions": [{"action_id": "chatops-0", "block_id": "b1", "type": "button", "value": value}],
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **signed(SECRET, body)}
+        response = await self.session.post("/slack/events", data=body.encode(), headers=headers)
+        assert response.status == 200
+
     async def direct_message(self, user: str, text: str, *, team: str, enterprise: str | None = None) -> None:
         event = {"type": "message", "channel_type": "im", "channel": f"D{user}", "user": user, "text": text}
         assert await self.event(event, team=team, enterprise=enterprise) == 200
@@ -130,7 +148,7 @@ async def host(tmp_path: Path) -> AsyncIterator[Host]:
         slack_api_url=api.url,
     )
     store = Store(f"sqlite:///{tmp_path}/host.sqlite3")
-    bot = Bot(Library(), store=store)
+    bot = Bot(Library(), store=store, contacts=load_contacts(DATA / "contacts.example.yaml"))
     server = TestServer(create_app(bot, settings, slack=slack_app(bot, settings)), port=0)
     await server.start_server()
     # the state cookie is Secure (https only), so each test sends it as the browser would
@@ -355,3 +373,65 @@ async def test_the_home_tab_of_a_workspace_without_a_council_says_how_to_choose(
     assert await host.event({"type": "app_home_opened", "user": "U1", "tab": "home"}, team="T1") == 200
     [published] = await host.api.wait("views.publish", 1)
     assert "/protocol council" in json.dumps(published["view"])
+
+
+async def test_each_workspace_is_announced_to_with_its_own_token(host: Host, tmp_path: Path) -> None:
+    from adapters.slack.deliver import SlackDeliverer
+    from adapters.slack.installations import channel_tokens, workspace_tokens
+    from chatops.channels import Channels
+    from chatops.outbox import Courier
+
+    one, two = Workspace("T1"), Workspace("T2")
+    await host.install(one)
+    await host.install(two)
+    host.api.admins.add("UADMIN")
+    for team, channel in (("T1", "C1"), ("T2", "C2")):
+        assert "From now on" in await host.command("council llangunnor", user="UADMIN", team=team)
+        assert "now follows" in await host.command("subscribe", user="UADMIN", team=team, channel=channel)
+    channels = Channels(host.store)
+    await channels.publish(Library())
+    text = (DATA / "llangunnor.yaml").read_text(encoding="utf-8").replace('minute: "0202-6"', 'minute: "0326-4"')
+    text = text.replace('"leadership and direction;"', '"leadership, direction and timely decisions;"')
+    (tmp_path / "v2").mkdir()
+    (tmp_path / "v2" / "llangunnor.yaml").write_text(text, encoding="utf-8")
+    assert await channels.publish(Library((tmp_path / "v2",))) == {"llangunnor": 2}
+    tokens = channel_tokens(host.store, workspace_tokens(Installations(host.store, host.api.client_id)))
+    await Courier(channels.outbox, {"slack": SlackDeliverer(None, host.api.url, tokens=tokens)}).drain(timeout=10)
+    posted = sorted((c.args["channel"], c.token) for c in host.api.calls if c.method == "chat.postMessage")
+    assert posted == [("C1", one.token), ("C2", two.token)]
+    # uninstalled: its channel's subscription stops rather than being posted to with another token
+    assert await host.event({"type": "app_uninstalled"}, team="T2") == 200
+    assert await tokens("C2") is None and await tokens("C1") == one.token
+
+
+async def test_a_workspaces_council_gives_its_own_contacts_and_hand_offs_go_with_its_token(host: Host) -> None:
+    one, two = Workspace("T1"), Workspace("T2")
+    await host.install(one)
+    await host.install(two)
+    host.api.admins.add("UADMIN")
+    await host.command("council telford-and-wrekin", user="UADMIN", team="T1")
+    await host.command("council llangunnor", user="UADMIN", team="T2")
+    await host.direct_message(
+        "U1", "I'm an employee and a councillor keeps pressuring me to change my report", team="T1"
+    )
+    await host.api.wait("chat.postMessage", 1)
+    await host.press("concern:informal_tried=no", team="T1")
+    await host.press("concern:gender=any", team="T1")
+    advice = (await host.api.wait("chat.postMessage", 3))[2]
+    assert "Pat Example" in json.dumps(advice["blocks"])  # Telford and Wrekin's Monitoring Officer
+    handoff = next(
+        e["value"]
+        for b in advice["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if "Pat Example" in e["text"]["text"]
+    )
+    await host.press(handoff, team="T1")
+    await host.api.wait("chat.postMessage", 4)
+    await host.press("concern:send", team="T1")
+    [opened] = await host.api.wait("conversations.open")
+    assert opened["users"] == "U0000000C1" and host.api.tokens("conversations.open") == [one.token]
+    # the other workspace's council (Llangunnor) names its own people, never Telford and Wrekin's
+    await host.direct_message("U2", "concern", team="T2")
+    reply = (await host.api.wait("chat.postMessage", 7))[-1]
+    assert "Pat Example" not in json.dumps(reply) and reply["channel"] == "DU2"

@@ -43,7 +43,7 @@ from chatops.reply import Reply
 from ..untrusted import retry_after
 from .blocks import ACTION_PREFIX, SHARE_ACTION, RenderCache, home_view, messages
 from .deliver import REPLY_CHECK_SECONDS, REPLY_TYPE, api_error, find_reply, label, plain_client
-from .installations import InstalledAuthorize
+from .installations import InstalledAuthorize, WorkspaceTokens
 
 log = logging.getLogger("chatops.slack")
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
@@ -83,17 +83,26 @@ class _AnsweringApp(AsyncApp):
 
 
 class SlackMessenger:
-    """Delivers a confirmed hand-off as a Slack direct message to the contact's user id."""
+    """Delivers a confirmed hand-off as a Slack direct message to the contact's user id: with the
+    one workspace's token, or (``tokens``: distribution) with that of the workspace it came from."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, tokens: WorkspaceTokens | None = None) -> None:
         self.client = client
+        self.tokens = tokens
 
-    async def send(self, person: Person, text: str) -> bool:
+    async def send(self, person: Person, text: str, workspace: str | None = None) -> bool:
         if not person.slack:
             return False
+        client = self.client
+        if self.tokens is not None:
+            token = await self.tokens(workspace)
+            if token is None:
+                log.error("hand-off not delivered: the app is not installed in that workspace")
+                return False
+            client = web_client(token, self.client.base_url)
         try:
-            opened = await self.client.conversations_open(users=person.slack)
-            await self.client.chat_postMessage(channel=opened["channel"]["id"], text=text)
+            opened = await client.conversations_open(users=person.slack)
+            await client.chat_postMessage(channel=opened["channel"]["id"], text=text)
         except SlackApiError as exc:
             log.error("hand-off not delivered: %s", api_error(exc))
             return False

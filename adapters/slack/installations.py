@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from html import escape
 from typing import Any, cast
@@ -25,7 +25,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
-from sqlalchemy import and_
+from sqlalchemy import and_, desc, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatops.errors import StoreError
@@ -137,6 +137,46 @@ class InstalledAuthorize(AsyncAuthorize):
             bot_user_id=bot.bot_user_id,
             bot_scopes=bot.bot_scopes,
         )
+
+
+WorkspaceTokens = Callable[[str | None], Awaitable[str | None]]
+"""A workspace's (Slack team's) bot token, or None if the app is not installed there."""
+
+
+def workspace_tokens(installations: Installations) -> WorkspaceTokens:
+    """Tokens by workspace for what the bot sends unprompted (hand-offs, announcements): the newest
+    installation whose team is the workspace, in an Enterprise Grid org or not."""
+    bots = installations.bots
+
+    async def token(team: str | None) -> str | None:
+        if not team:
+            return None
+        newest = (
+            select(bots.c.bot_token)
+            .where(
+                and_(bots.c.client_id == installations.client_id, bots.c.team_id == team, bots.c.bot_token.is_not(None))
+            )
+            .order_by(desc(bots.c.installed_at))
+            .limit(1)
+        )
+        async with installations.engine.connect() as conn:
+            found = (await conn.execute(newest)).scalar()
+        return str(found) if found else None
+
+    return token
+
+
+def channel_tokens(store: Store, tokens: WorkspaceTokens) -> Callable[[str], Awaitable[str | None]]:
+    """The token to post in a subscribed channel with: its workspace's, recorded when it subscribed."""
+    from chatops.channels import Channels
+
+    channels = Channels(store)
+
+    async def token(channel: str) -> str | None:
+        subscription = await channels.subscription("slack", channel)
+        return await tokens(subscription.workspace if subscription else None)
+
+    return token
 
 
 def _installed_page(workspace: str, councils: Mapping[str, str]) -> str:

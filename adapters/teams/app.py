@@ -240,7 +240,7 @@ class TeamsMessenger:
     def __init__(self, teams: ChatopsTeamsBot) -> None:
         self.teams = teams
 
-    async def send(self, person: Person, text: str) -> bool:
+    async def send(self, person: Person, text: str, workspace: str | None = None) -> bool:
         return bool(person.teams) and await self.teams.send_personal(str(person.teams), text)
 
 
