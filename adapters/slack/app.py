@@ -406,6 +406,9 @@ def build_app(
                 user=event["user"],
                 council=council(context.team_id),
                 platform="slack",
+                channel=event.get("channel"),
+                # the bot hears mentions only where it is a member, so an admin may subscribe this way
+                is_admin=await is_admin(client, event["user"]) if needs_admin(text) else False,
                 workspace=context.team_id,
             )
             reply = await bot.handle(turn)
