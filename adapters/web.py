@@ -23,7 +23,7 @@ from chatops.bot import Bot
 from chatops.errors import ChatopsError
 
 if TYPE_CHECKING:
-    from .teams.app import TeamsEndpoint
+    from .teams.app import TeamsEndpoint, TeamsEndpoints
 from chatops.settings import Settings
 
 log = logging.getLogger("chatops.web")
@@ -80,10 +80,12 @@ def _council_name(bot: Bot, council: str) -> str:
         return council
 
 
-def teams_endpoint(bot: Bot, settings: Settings) -> TeamsEndpoint | None:
+def teams_endpoint(bot: Bot, settings: Settings) -> TeamsEndpoint | TeamsEndpoints | None:
     """Teams with authentication, or in the explicit local development mode, or not at all."""
-    from .teams.app import build_endpoint
+    from .teams.app import build_endpoint, build_endpoints
 
+    if settings.teams_bots:
+        return build_endpoints(bot, settings)
     if settings.microsoft_app_id:
         return build_endpoint(bot, settings)
     if settings.teams_dev:
@@ -101,7 +103,7 @@ def create_app(
     settings: Settings,
     *,
     slack: AsyncApp | None = None,
-    teams: TeamsEndpoint | None = None,
+    teams: TeamsEndpoint | TeamsEndpoints | None = None,
     read_timeout: float = READ_TIMEOUT,
 ) -> web.Application:
     keep_logs_private()

@@ -252,7 +252,8 @@ def _deliverers(bot: Bot, settings: Settings, teams: Any) -> dict[str, Any]:
     if teams is not None:
         from adapters.teams.deliver import TeamsDeliverer
 
-        out["teams"] = TeamsDeliverer(teams.teams)
+        by_tenant = teams.by_tenant() if hasattr(teams, "by_tenant") else None
+        out["teams"] = TeamsDeliverer(teams.teams, by_tenant)
     return out
 
 
