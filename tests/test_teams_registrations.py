@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -21,6 +22,8 @@ from chatops.errors import SettingsError
 from chatops.settings import Settings, TeamsRegistration
 from chatops.store import Store
 
+from .conftest import DATA
+
 TELFORD_APP = "aaaaaaaa-0000-0000-0000-000000000001"
 LLANGUNNOR_APP = "bbbbbbbb-0000-0000-0000-000000000002"
 REGISTRATIONS = (
@@ -34,9 +37,10 @@ class Host:
     fake: FakeBotFramework
     session: aiohttp.ClientSession
     endpoints: TeamsEndpoints
+    bot: Bot
 
-    async def say(self, text: str, *, audience: str, tenant: str, token: str | None = None) -> int:
-        body = activity(self.fake.service_url, text)
+    async def say(self, text: str, *, audience: str, tenant: str, token: str | None = None, **fields: Any) -> int:
+        body = activity(self.fake.service_url, text, **fields)
         body["conversation"]["tenantId"] = tenant
         token = token or self.fake.tokens.token(audience, self.fake.service_url)
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
@@ -54,14 +58,14 @@ async def host(tmp_path: Path) -> AsyncIterator[Host]:
         graph_url=fake.graph_url,
         login_url=fake.login_url,
     )
-    bot = Bot(Library(), store=Store(f"sqlite:///{tmp_path}/teams.sqlite3"))
+    bot = Bot(Library(), store=Store(f"sqlite:///{tmp_path}/teams.sqlite3"), admins=frozenset({"29:it-admin"}))
     credentials = StaticCredentialsFactory(TELFORD_APP, LLANGUNNOR_APP)
     endpoints = build_endpoints(bot, settings, credentials_factory=credentials)
     server = TestServer(create_app(bot, settings, teams=endpoints), port=0)
     await server.start_server()
     session = aiohttp.ClientSession(base_url=server.make_url("/"))
     try:
-        yield Host(fake, session, endpoints)
+        yield Host(fake, session, endpoints, bot)
     finally:
         await session.close()
         await server.close()
@@ -106,3 +110,44 @@ def test_registrations_are_read_from_a_file_and_checked(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="bot 1 needs tenant_id") as refused:
         Settings.load({"CHATOPS_TEAMS_BOTS": str(path)}, dotenv=None)
     assert "s3cret" not in str(refused.value)
+
+
+async def test_each_tenants_channel_is_announced_to_through_its_own_registration(host: Host, tmp_path: Path) -> None:
+    from adapters.teams.deliver import TeamsDeliverer
+    from chatops.channels import Channels
+    from chatops.outbox import Courier
+
+    for app, tenant, channel in ((TELFORD_APP, "tenant-1", "19:chan-a"), (LLANGUNNOR_APP, "tenant-2", "19:chan-b")):
+        data = {"team": {"id": f"19:team-{tenant}"}, "tenant": {"id": tenant}, "channel": {"id": channel}}
+        said = await host.say(
+            "subscribe",
+            audience=app,
+            tenant=tenant,
+            user="29:it-admin",
+            conversation=channel,
+            conversation_type="channel",
+            channelData=data,
+        )
+        assert said in (200, 201)
+    assert all("now follows" in json.dumps(s) for s in await host.fake.wait(2))
+    channels = Channels(host.bot.store)
+    await channels.publish(Library())
+    (tmp_path / "v2").mkdir()
+    changes = {
+        "llangunnor": ('"leadership and direction;"', '"leadership, direction and timely decisions;"'),
+        "telford-and-wrekin": ("mutual respect, informality and trust", "mutual respect, candour and trust"),
+    }
+    for council, (old, new) in changes.items():
+        text = (DATA / f"{council}.yaml").read_text(encoding="utf-8")
+        assert old in text
+        (tmp_path / "v2" / f"{council}.yaml").write_text(text.replace(old, new), encoding="utf-8")
+    assert await channels.publish(Library((tmp_path / "v2",))) == {"llangunnor": 1, "telford-and-wrekin": 1}
+    before = len(host.fake.sent)
+    deliverer = TeamsDeliverer(host.endpoints.teams, host.endpoints.by_tenant())
+    await Courier(channels.outbox, {"teams": deliverer}).drain(timeout=30)
+    conversations = [s["_conversation"] for s in host.fake.sent[before:]]
+    posted = sorted(zip(conversations, host.fake.authorizations[before:], strict=True))
+    assert posted == [
+        ("19:chan-a", f"Bearer {outbound_token(TELFORD_APP)}"),
+        ("19:chan-b", f"Bearer {outbound_token(LLANGUNNOR_APP)}"),
+    ]
