@@ -213,13 +213,20 @@ class Bot:
             return self._council_reply(w.COUNCIL_CHOOSE if unchosen else w.COUNCIL_NOW, placed.council)
         if turn.workspace is None:
             return self._council_reply(w.COUNCIL_NOWHERE, placed.council)
-        if not (turn.is_admin or turn.user in self.admins):
+        if not self._administers(turn, placed.council):
             return self._council_reply(w.COUNCIL_ADMINS_ONLY if turn.is_admin is False else w.ADMINS_UNCHECKED, None)
         if typed not in self.library.ids:
             return self._council_reply(w.COUNCIL_UNKNOWN.replace("{typed}", typed[:60]), placed.council)
         self.library.protocol(typed)  # a council whose file is broken is not chosen
         await self.store.choose_council(turn.platform, turn.workspace, typed)
         return self._council_reply(w.COUNCIL_CHOSEN, typed)
+
+    def _administers(self, turn: Turn, council: str | None) -> bool:
+        """A workspace admin or team owner, someone in ``CHATOPS_ADMINS``, or one of the council's own
+        admins (its ``admins`` in the contacts file)."""
+        if turn.is_admin or turn.user in self.admins:
+            return True
+        return council is not None and turn.user in self.contacts.admins(council)
 
     def _council_reply(self, message: str, council: str | None) -> Reply:
         """A reply about which council this is; ``council``: the one in use (None: none yet)."""
@@ -261,7 +268,7 @@ class Bot:
             new = await channels.acknowledge(ack_council, version, turn.platform, turn.user, turn.user_name)
             label = await self._version_label(channels, ack_council)
             return say((w.ACKED if new else w.ALREADY_ACKED).replace("{version}", label))
-        if not (turn.is_admin or turn.user in self.admins):
+        if not self._administers(turn, council):
             return say(w.ADMINS_ONLY if turn.is_admin is False else w.ADMINS_UNCHECKED)
         if word == "acks":
             current = await channels.current_version(council)
