@@ -49,6 +49,8 @@ ROOT = HERE.parent
 CORPUS = HERE / "concerns"
 TUNING = sorted(CORPUS.glob("tuning-*.yaml"))
 HOLDOUT = sorted(CORPUS.glob("holdout-*.yaml"))
+UNSEEN = sorted(CORPUS.glob("unseen-*.yaml"))
+"""Councils the reader never saw, written after all tuning (no baseline: older versions cannot load them)."""
 TEST_COUNCILS = ROOT / "tests" / "data" / "councils"
 BASELINE = "5c65892"
 """The last commit before the concern reader was rebuilt from data."""
@@ -262,10 +264,11 @@ def main() -> None:
     parser.add_argument("--misses", default="", help="show misses of a kind: reporter, subject, route, danger, …")
     args = parser.parse_args()
     library = Library((TEST_COUNCILS,))
-    for title, paths in (("tuning", TUNING), ("held out", HOLDOUT)):
+    for title, paths in (("tuning", TUNING), ("held out", HOLDOUT), ("unseen council", UNSEEN)):
         cases = load(paths)
         now = score(cases, read_now(cases, library), library)
-        then = score(cases, read_then(cases, args.baseline), library) if args.baseline else None
+        baseline = args.baseline if paths is not UNSEEN else ""
+        then = score(cases, read_then(cases, baseline), library) if baseline else None
         report(title, now, then)
         for kind in filter(None, args.misses.split(",")):
             for miss in now.misses.get(kind, []):

@@ -80,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="self-test a council's file: roles, concerns, procedures, expectations, help")
     p.add_argument("council", nargs="?", metavar="COUNCIL", help="council id (default: the default council)")
     p.add_argument("--json", action="store_true", help='print {"council", "ok", "checks": [{"ok", "what", "fix"}]}')
+    p = sub.add_parser("import", help="draft a council's file from its own document (.docx, .pdf, .html, .txt, .md)")
+    p.add_argument("source", type=Path, metavar="SOURCE")
+    p.add_argument("--council", metavar="ID", help="the new council's id (default: from the file's name)")
+    p.add_argument("--out", type=Path, metavar="PATH", help="where to write the draft (default: ID.yaml here)")
+    p.add_argument("--force", action="store_true", help="replace PATH if it exists")
     p = sub.add_parser("schema", help="print the JSON Schema of protocol files")
     p.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE instead")
     return parser
@@ -467,6 +472,30 @@ def _check(args: argparse.Namespace, library: Library, settings: Settings) -> in
     return EXIT_PROBLEMS if failed else 0
 
 
+def _import(args: argparse.Namespace, library: Library, settings: Settings) -> int:
+    """Draft a council's file from its document; print what to review, each with where it came from."""
+    from .importing import import_source
+
+    imported = import_source(args.source, args.council)
+    out: Path = args.out or Path(f"{imported.protocol.id}.yaml")
+    if out.exists() and not args.force:
+        raise SettingsError(f"{out} exists; choose another --out or add --force to replace it")
+    try:
+        out.write_text(imported.yaml, encoding="utf-8")
+    except OSError as exc:
+        raise SettingsError(f"cannot write {out} ({exc.strerror or type(exc).__name__})") from None
+    protocol = imported.protocol
+    print(
+        f"wrote {out}: {protocol.council}, {len(protocol.sections)} sections, {len(protocol.clauses)} clauses, "
+        f"{len(protocol.roles)} roles, {len(protocol.procedures)} procedures, {len(protocol.concerns)} kinds of concern"
+    )
+    print(f"review these {len(imported.review)} points (also at the top of the file):")
+    for note in imported.review:
+        print(f"  {note.line}")
+    print(f"then: chatops validate {out} && CHATOPS_PROTOCOL_DIR={out.parent} chatops check {protocol.id}")
+    return 0
+
+
 def _schema(args: argparse.Namespace, library: Library, settings: Settings) -> int:
     text = json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"
     if args.out:
@@ -494,6 +523,7 @@ _ACTIONS = {
     "search": _search,
     "triage": _triage,
     "validate": _validate,
+    "import": _import,
     "check": _check,
     "schema": _schema,
     "serve": _serve,

@@ -36,3 +36,7 @@ class ProtocolDataError(ChatopsError):
 
 class StoreError(ChatopsError):
     """The store could not be opened, read or written; the message never holds a URL or password."""
+
+
+class ImportSourceError(ChatopsError):
+    """A document to import could not be read: missing, empty, corrupt or in a format chatops does not read."""

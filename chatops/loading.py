@@ -86,20 +86,30 @@ def check_references(protocol: Protocol) -> list[tuple[Loc, str]]:
             seen[clause.key] = loc
             if not (clause.text or clause.items or clause.heading):
                 problems.append((loc, "a clause needs a heading, text or items"))
-            if clause.expect and not clause.items:
-                problems.append(((*loc, "expect"), "an expectation list needs items"))
+            if clause.expect and not (clause.items or clause.text):
+                problems.append(((*loc, "expect"), "an expectation needs items or text"))
+            if clause.markers and len(clause.markers) != len(clause.items):
+                problems.append(((*loc, "markers"), "give one marker for each item, or none"))
             if clause.expect and clause.expect.who == clause.expect.from_:
                 problems.append(((*loc, "expect"), "'who' and 'from' must be different sides"))
-    refs = {clause.ref for clause in protocol.clauses}
-
     role_ids: set[str] = set()
     for r, role in enumerate(protocol.roles):
         if role.id in role_ids:
             problems.append((("roles", r, "id"), f"role {role.id!r} appears twice"))
         role_ids.add(role.id)
         for i, ref in enumerate(role.refs):
-            if ref not in refs:
+            if not protocol.has_ref(ref):
                 problems.append((("roles", r, "refs", i), f"no clause numbered {ref!r}"))
+
+    body_ids: set[str] = set()
+    for b, body in enumerate(protocol.bodies):
+        if body.id in body_ids:
+            problems.append((("bodies", b, "id"), f"body {body.id!r} appears twice"))
+        body_ids.add(body.id)
+        for i, ref in enumerate(body.refs):
+            if not protocol.has_ref(ref):
+                problems.append((("bodies", b, "refs", i), f"no clause numbered {ref!r}"))
+    concern_ids = {concern.id for concern in protocol.concerns}
 
     procedure_ids: set[str] = set()
     for p, procedure in enumerate(protocol.procedures):
@@ -107,8 +117,11 @@ def check_references(protocol: Protocol) -> list[tuple[Loc, str]]:
         if procedure.id in procedure_ids:
             problems.append(((*ploc, "id"), f"procedure {procedure.id!r} appears twice"))
         procedure_ids.add(procedure.id)
-        if procedure.ref not in refs:
-            problems.append(((*ploc, "ref"), f"no clause numbered {procedure.ref!r}"))
+        places: list[tuple[Loc, str]] = [(("ref",), procedure.ref)]
+        places += [(("also", i), ref) for i, ref in enumerate(procedure.also)]
+        for where, ref in places:
+            if not protocol.has_ref(ref):
+                problems.append(((*ploc, *where), f"no clause numbered {ref!r}"))
         for i, about in enumerate(procedure.about):
             if about not in role_ids:
                 problems.append(((*ploc, "about", i), f"no role {about!r} in 'roles'"))
@@ -118,20 +131,26 @@ def check_references(protocol: Protocol) -> list[tuple[Loc, str]]:
             for j, about in enumerate(step.when_about):
                 if about not in procedure.about:
                     problems.append(((*sloc, "when_about", j), f"{about!r} is not in the procedure's 'about'"))
+            for j, kind in enumerate(step.when_kind):
+                if kind not in concern_ids:
+                    problems.append(((*sloc, "when_kind", j), nearest(kind, concern_ids, "a concern id")))
+            for j, body_id in enumerate(step.to):
+                if body_id not in body_ids:
+                    problems.append(((*sloc, "to", j), nearest(body_id, body_ids, "a body in 'bodies'")))
 
-    concern_ids: set[str] = set()
+    seen_concerns: set[str] = set()
     for k, concern in enumerate(protocol.concerns):
         kloc: Loc = ("concerns", k)
-        if concern.id in concern_ids:
+        if concern.id in seen_concerns:
             problems.append(((*kloc, "id"), f"concern {concern.id!r} appears twice"))
-        concern_ids.add(concern.id)
+        seen_concerns.add(concern.id)
         for i, cite in enumerate(concern.cites):
             problems += _check_quote(protocol, (*kloc, "cites", i), cite.ref, cite.quote)
     return problems
 
 
 def _check_quote(protocol: Protocol, loc: Loc, ref: str, quote: str) -> list[tuple[Loc, str]]:
-    if not any(c.ref == ref for c in protocol.clauses):
+    if not protocol.has_ref(ref):
         return [((*loc, "ref"), f"no clause numbered {ref!r}")]
     if protocol.clause_quoting(ref, quote) is None:
         return [((*loc, "quote"), _quote_differs(protocol, ref, quote))]

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from . import wording as w
-from .model import Clause, Party, Protocol
+from .model import Clause, Party, Protocol, Section, split_ref, squash
 from .reply import FACTS, Block, Choice, Paragraph, Quote, Reply
 from .search import Hit, Searcher
 from .text import MAX_INPUT, Speller, clean, words
@@ -21,7 +21,10 @@ Handler = Callable[["Lookup", str], Reply]
 
 RECENT_ANSWERS = 512
 
-_REF = re.compile(r"^(?:§|s\.?|sec\.?|section|clause|para(?:graph)?)?\s*(\d+(?:\.\d+)*)\.?$", re.IGNORECASE)
+_REF = re.compile(
+    r"^(?:§|s\.?|sec\.?|section|clause|para(?:graph)?)?\s*(\d+(?:\.\d+)*(?:\s*\((?:[a-z]{1,2}|[ivx]{1,5})\))?)\.?$",
+    re.IGNORECASE,
+)
 _WHEN_THINGS_GO_WRONG = re.compile(r"^when\s+things\s+go\s+wrong\b", re.IGNORECASE)
 
 
@@ -101,7 +104,7 @@ class Lookup:
         blocks: list[Block] = [Paragraph(text="\n".join(lines), tag=FACTS)]
         if not p.adopted and not p.minute:
             blocks.append(Paragraph(text=w.ABOUT_NOT_GIVEN))
-        refs = ", ".join(f"{s.ref} {s.heading}" if s.heading else s.ref for s in p.sections)
+        refs = ", ".join(s.label for s in p.sections)
         blocks.append(Paragraph(text=w.SECTION_LIST.format(refs=refs)))
         choices = [
             Choice(label=w.CHOICE_READ_ALL, value=command_value("section all")),
@@ -197,13 +200,13 @@ class Lookup:
         if not chosen:
             blocks.append(Paragraph(text=self._fill(w.PROCEDURE_MISSING_SIDE, who=p.name_of(raised_by or "officer"))))
             chosen = list(p.procedures)
-        blocks += self._quote_refs([pr.ref for pr in chosen])
+        blocks += self._quote_refs([ref for pr in chosen for ref in (pr.ref, *pr.also)])
         title = w.PROCEDURE_TITLE
         if len(chosen) == 1:
-            heading = p.clause_by_key[chosen[0].ref].heading
+            heading = self._heading_at(chosen[0].ref)
             title = w.PROCEDURE_FOR_TITLE.format(heading=heading) if heading else title
         choices = [
-            Choice(label=p.clause_by_key[pr.ref].heading or pr.ref, value=command_value(f"procedure {pr.raised_by}"))
+            Choice(label=self._heading_at(pr.ref) or pr.ref, value=command_value(f"procedure {pr.raised_by}"))
             for pr in p.procedures
             if pr not in chosen
         ]
@@ -224,15 +227,24 @@ class Lookup:
             whole = self._reply(w.WHOLE_TITLE, [intro, *(self._quote(c) for c in p.clauses)], self._section_choices())
             return whole.model_copy(update={"index": True})
         match = _REF.match(rest)
-        ref = match.group(1) if match else rest.strip()
+        ref = re.sub(r"\s+", "", match.group(1)) if match else rest.strip()
+        section = self._section_named(ref)
+        if section:
+            return self._reply(
+                _section_title(section),
+                [self._quote(c) for c in section.clauses],
+                self._neighbour_choices(section.clauses),
+            )
+        base, marker = split_ref(ref)
+        item = next((c for c in p.clauses if c.ref == base and c.item(marker)), None) if marker else None
+        if item:
+            shown = Quote(ref=ref, heading=item.heading, items=[item.item(marker) or ""])
+            return self._reply(w.SECTION_TITLE.format(ref=ref), [shown], self._neighbour_choices([item]))
         found = p.clauses_at(ref) or [c for c in p.clauses if c.ref.lower() == ref.lower()]
+        found = found or [c for c in p.clauses if c.heading and squash(c.heading).rstrip(":") == squash(ref)]
         if found:
-            section = next((s for s in p.sections if s.ref.casefold() == ref.casefold()), None)
-            # a section is titled by its own number and heading, not its first clause's
-            cited = Quote(ref=section.ref if section else found[0].ref)
+            cited = Quote(ref=found[0].ref)
             title = w.SECTION_TITLE.format(ref=cited.ref) if cited.label != cited.ref else cited.ref
-            if section and section.heading and section.heading.casefold() != title.casefold():
-                title += f" {section.heading}"
             return self._reply(title, [self._quote(c) for c in found], self._neighbour_choices(found))
         blocks: list[Block] = [Paragraph(text=self._fill(w.SECTION_MISSING, ref=ref))]
         near = self._nearest_refs(ref)
@@ -307,13 +319,29 @@ class Lookup:
         return [Choice(label=r.name, value=command_value(f"roles {r.id}")) for r in self.protocol.roles]
 
     def _section_choices(self) -> list[Choice]:
-        return [
-            Choice(
-                label=_section_label(s.ref, s.heading),
-                value=command_value(f"section {s.ref}"),
-            )
-            for s in self.protocol.sections
-        ]
+        return [self._section_choice(s) for s in self.protocol.sections]
+
+    @staticmethod
+    def _section_choice(section: Section) -> Choice:
+        return Choice(
+            label=_section_label(section.ref, section.heading), value=command_value(f"section {section.address}")
+        )
+
+    def _section_named(self, typed: str) -> Section | None:
+        """The section typed by its number (``3``, ``26-32``) or its heading (``confidentiality``), in
+        full or by its first words."""
+        wanted = squash(typed).rstrip(":")
+        sections = self.protocol.sections
+        exact = [s for s in sections if wanted in (squash(s.ref or ""), squash(s.heading or "").rstrip(":"))]
+        if exact:
+            return exact[0]
+        if len(wanted) < 4 or wanted[0].isdigit():
+            return None
+        starting = [s for s in sections if s.heading and squash(s.heading).startswith(wanted)]
+        return starting[0] if len(starting) == 1 else None
+
+    def _heading_at(self, ref: str) -> str | None:
+        return next((c.heading for c in self.protocol.clauses if c.ref == ref and c.heading), None)
 
     def _neighbour_choices(self, shown: list[Clause]) -> list[Choice]:
         sections = self.protocol.sections
@@ -327,13 +355,7 @@ class Lookup:
             )
             if s
         ]
-        return [
-            Choice(
-                label=_section_label(s.ref, s.heading),
-                value=command_value(f"section {s.ref}"),
-            )
-            for s in near
-        ]
+        return [self._section_choice(s) for s in near]
 
     def _nearest_refs(self, ref: str) -> list[str]:
         refs = list(dict.fromkeys(c.ref for c in self.protocol.clauses))
@@ -343,7 +365,7 @@ class Lookup:
             near = [r for r in refs if r == parent or r.startswith(parent + ".")]
             if near:
                 return near[:6]
-        return [s.ref for s in self.protocol.sections]
+        return [s.address for s in self.protocol.sections]
 
     def _quote(self, clause: Clause) -> Quote:
         return Quote(ref=clause.ref, heading=clause.heading, paragraphs=list(clause.text), items=list(clause.items))
@@ -410,8 +432,23 @@ def help_examples(protocol: Protocol) -> list[tuple[w.Command, str]]:
     ]
 
 
-def _section_label(ref: str, heading: str | None) -> str:
-    """A section's button: "Section 2 Roles of Members", "Preamble" (not "Section Preamble Preamble")."""
+def _section_title(section: Section) -> str:
+    """A section is titled by its own number and heading, not its first clause's; by its heading when
+    the document does not number it."""
+    if not section.ref:
+        return section.label
+    cited = Quote(ref=section.ref)
+    title = w.SECTION_TITLE.format(ref=cited.ref) if cited.label != cited.ref else cited.ref
+    if section.heading and section.heading.casefold() != title.casefold():
+        title += f" {section.heading}"
+    return title
+
+
+def _section_label(ref: str | None, heading: str | None) -> str:
+    """A section's button: "Section 2 Roles of Members", "Preamble" (not "Section Preamble Preamble"),
+    "Confidentiality" for a section the document does not number."""
+    if not ref:
+        return heading or ""
     if not ref[:1].isdigit():
         return ref if not heading or heading.casefold() == ref.casefold() else f"{ref} {heading}"
     return w.CHOICE_SECTION.format(ref=ref) + (f" {heading}" if heading else "")

@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraint
 Party = Literal["councillor", "officer"]
 """The two sides of the protocol, whatever a council calls them (members, employees, the Clerk…)."""
 
-Route = Literal["informal", "formal", "outcome", "related"]
+Route = Literal["informal", "formal", "outcome", "related", "prohibition"]
+"""Where a step sits in a procedure; a ``prohibition`` is what the person must not do (raise it in public…)."""
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
@@ -47,7 +48,10 @@ class Expectation(_Model):
 
 
 class Clause(_Model):
-    """One numbered part of the document: paragraphs, a list, or both, under its own reference."""
+    """One numbered part of the document: paragraphs, a list, or both, under its own reference.
+
+    An expectation may be a list (``items``) or prose (``text`` alone). Items the document letters or
+    numbers keep their markers (``a``, ``b``, ``ii``) so ``31(b)`` can be cited."""
 
     ref: Ref = Field(
         description="The document's own number, e.g. '2.2.4'; an un-numbered part takes its enclosing number."
@@ -56,6 +60,10 @@ class Clause(_Model):
     heading: Text | None = None
     text: list[Text] = Field(default_factory=list, description="Paragraphs, word for word.")
     items: list[Text] = Field(default_factory=list, description="List items, word for word.")
+    markers: list[Text] = Field(
+        default_factory=list,
+        description="The document's letter or numeral for each item, in order (a, b or i, ii): cites '31(b)'.",
+    )
     expect: Expectation | None = Field(None, description="Set when the list says who can expect what from whom.")
     principles: bool = Field(False, description="Set when the document presents this part as general principles.")
 
@@ -63,11 +71,29 @@ class Clause(_Model):
     def key(self) -> str:
         return self.id or self.ref
 
+    def item(self, marker: str) -> str | None:
+        """The item the document marks ``marker`` (``b`` of ``31(b)``), if it has one."""
+        wanted = marker.strip("() ").casefold()
+        return next((t for m, t in zip(self.markers, self.items, strict=False) if m.casefold() == wanted), None)
+
 
 class Section(_Model):
-    ref: Ref
+    """A part of the document under one heading. Documents that number their paragraphs straight through
+    under un-numbered headings give sections a heading and no ref; either one addresses the section."""
+
+    ref: Ref | None = Field(None, description="The section's own number, when the document numbers it.")
     heading: Text | None = None
     clauses: list[Clause] = Field(min_length=1)
+
+    @property
+    def address(self) -> str:
+        """What ``section …`` is typed with to show it: its number, else its heading."""
+        return self.ref or self.heading or self.clauses[0].ref
+
+    @property
+    def label(self) -> str:
+        """How a button names it: its number and heading, as far as it has them."""
+        return " ".join(filter(None, (self.ref, self.heading))) or self.clauses[0].ref
 
 
 class Role(_Model):
@@ -90,7 +116,13 @@ class Step(_Model):
     quote: Text = Field(description="The document's words for this step; must appear in the clause.")
     ref: Ref | None = Field(None, description="The clause quoted (defaults to the procedure's ref).")
     contacts: list[Slug] = Field(default_factory=list, description="Contact roles a deployment can name.")
+    to: list[Slug] = Field(
+        default_factory=list, description="Policies or committees (ids in 'bodies') this step takes the concern to."
+    )
     when_about: list[Slug] = Field(default_factory=list, description="Only when the concern is about these roles.")
+    when_kind: list[Slug] = Field(
+        default_factory=list, description="Only for these kinds of concern (ids in 'concerns')."
+    )
     gender_choice: bool = Field(False, description="The person may choose a male or a female manager.")
     on_danger: bool = Field(
         False,
@@ -98,9 +130,21 @@ class Step(_Model):
     )
 
 
+class Body(_Model):
+    """A policy, committee or other body the document sends a concern to (not a person to contact)."""
+
+    id: Slug
+    name: Text = Field(description="The document's own words, e.g. 'Grievance Policy', 'Personnel Committee'.")
+    kind: Literal["policy", "committee", "procedure", "body"] = "body"
+    refs: list[Ref] = Field(default_factory=list, description="Clauses that name it.")
+
+
 class Procedure(_Model):
+    """What to do when things go wrong, for concerns raised by one side; it may span several clauses."""
+
     id: Slug
     ref: Ref
+    also: list[Ref] = Field(default_factory=list, description="Further clauses the procedure continues in.")
     raised_by: Party
     about: list[Slug] = Field(min_length=1, description="Role ids a concern under this procedure can be about.")
     steps: list[Step] = Field(min_length=1)
@@ -137,13 +181,16 @@ class Protocol(_Model):
     title: Text
     document_section: Text | None = None
     adopted: Text | None = None
+    adopted_by: Text | None = Field(None, description="Who adopted it, e.g. 'Full Council'.")
     minute: Text | None = None
-    version: Text
+    review: Text | None = Field(None, description="When it is to be reviewed, in the document's words.")
+    version: Text | None = None
     source: Text | None = None
     parties: dict[Party, PartyNames]
     sections: list[Section] = Field(min_length=1)
     roles: list[Role] = Field(default_factory=list)
     procedures: list[Procedure] = Field(default_factory=list)
+    bodies: list[Body] = Field(default_factory=list)
     concerns: list[Concern] = Field(default_factory=list)
 
     _id: str = PrivateAttr(default="")
@@ -169,9 +216,22 @@ class Protocol(_Model):
         return next(iter(self.clauses_quoting(ref, quote)), None)
 
     def clauses_quoting(self, ref: str, quote: str) -> list[Clause]:
-        """Every clause numbered ``ref`` whose words contain ``quote``."""
+        """Every clause numbered ``ref`` whose words contain ``quote``; ``31(b)`` looks in item b of 31."""
         wanted = squash(quote)
-        return [c for c in self.clauses if c.ref == ref and wanted in squash(" ".join(c.text + c.items))]
+        base, marker = split_ref(ref)
+        out = []
+        for c in self.clauses:
+            if c.ref != base:
+                continue
+            words = (c.item(marker) or "") if marker else " ".join(c.text + c.items)
+            if wanted in squash(words):
+                out.append(c)
+        return out
+
+    def has_ref(self, ref: str) -> bool:
+        """A clause numbered ``ref``, or an item ``31(b)`` the document marks."""
+        base, marker = split_ref(ref)
+        return any(c.ref == base and (not marker or c.item(marker) is not None) for c in self.clauses)
 
     def clauses_at(self, ref: str) -> list[Clause]:
         """Every clause numbered ``ref`` or below it (``2.2`` gives 2.2, 2.2.2, 2.2.3 …)."""
@@ -198,6 +258,15 @@ class Protocol(_Model):
 _TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 """Curly quotes and long dashes as their plain forms: a clerk's editor or a Word document may turn
 one into the other, and a quote should not fail for what the eye cannot see."""
+
+
+_ITEM_REF = re.compile(r"^(.+?)\s*\(([a-z]{1,2}|[ivx]{1,5}|\d{1,2})\)$", re.IGNORECASE)
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    """``31(b)`` as ``('31', 'b')``; a plain ref as ``(ref, '')``."""
+    found = _ITEM_REF.match(ref.strip())
+    return (found.group(1), found.group(2)) if found else (ref.strip(), "")
 
 
 def squash(text: str) -> str:

@@ -168,6 +168,7 @@ class Searcher:
         known |= set(_concepts())
         known |= {w for phrase in self.vocabulary.phrases for w in phrase.split()}
         self._speller = Speller(w for w in known if w not in STOPWORDS)
+        self._known_stems = {stem(w) for w in known}  # "reviewed" is the document's "review", not a slip
 
     def terms(self, question: str) -> list[dict[str, float]]:
         """The question as groups of weighted stems; a passage scores the best stem of each group.
@@ -215,7 +216,7 @@ class Searcher:
         for pattern, meaning in _rewrites():
             question = pattern.sub(meaning, question)
         for word in words(question):
-            known = word in self._speller or word in STOPWORDS or word in COMMON
+            known = word in self._speller or word in STOPWORDS or word in COMMON or stem(word) in self._known_stems
             fixed = word if known else self._speller.correct(word)
             if fixed is not None:
                 out.append((word, fixed))

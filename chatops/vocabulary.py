@@ -67,6 +67,7 @@ class Said(_Model):
 
     councillor: list[str]
     officer: list[str]
+    public: list[str] = Field(default_factory=list)  # "I'm not on the council, I just live in the village"
 
 
 class Search(_Model):
@@ -211,8 +212,8 @@ class Vocabulary:
                 and word not in self.written
                 and not word.endswith("ly")  # adverbs are words, not slips: "directly", "formally"
             ):
-                fixed = self._correct(role_key)
-                role_key = fixed or role_key
+                if not word.endswith(("ed", "ing")):  # "worked" is a verb, not a misspelt "worker"
+                    role_key = self._correct(role_key) or role_key
                 fixed = self._correct(concern_stem)
                 concern_stem = fixed or concern_stem
             roles.append(role_key)

@@ -190,7 +190,9 @@ RECOMMEND_ROUTE_HEADING = {
     "formal-next": "Formal route — the next step, as you've tried informally",
     "outcome": "What happens next",
     "related": "Also referred to by the protocol",
+    "prohibition": "What the protocol says not to do",
 }
+RECOMMEND_UNDER = "Under: {bodies}"
 RECOMMEND_WHO = "Who: {people}"
 RECOMMEND_WHO_ROLES = "Who: {roles} (your council has not named anyone for this in chatops)"
 NO_PROCEDURE = (

@@ -586,3 +586,34 @@ def test_another_councils_titles_read_naturally() -> None:
         run_cli("command", "expectations officer", "--council", "brackenford", "--json", env=env).stdout
     )
     assert "are Members of Staff: here is what" not in json.dumps(answer)  # the side itself needs no note
+
+
+@pytest.mark.parametrize(
+    ("council", "text", "reporter", "subject", "scope"),
+    [
+        (
+            "brackenford",
+            "Town Clerk here. Writing about how our admin assistant keeps being belittled by the Deputy Town Mayor.",
+            "officer",
+            "deputy-mayor",
+            "in",
+        ),
+        ("northmoor", "I lead the opposition group and a service manager ignores every email I send", "councillor",
+         "service-manager", "in"),
+        ("llangunnor", "I'm not on the council, I just live in the village. The clerk was rude to me.", None, None,
+         "public"),
+        ("telford-and-wrekin", "Still no reply about the allotments report. Ward member, getting nowhere with the officer",
+         "councillor", "officer", "in"),
+        ("brackenford", "A councillor (I won't say who) grabbed my wrist at the fete. I work on the events team.",
+         "officer", "councillor", "in"),
+        ("northmoor", "I'm a councillor. The service manager was rude to me, no wait, it was the director of service",
+         "councillor", "director-of-service", "in"),
+        ("llangunnor", "My husband, who is the caretaker at the hall, was shouted at by the chair", "officer", "chair",
+         "in"),
+    ],
+)  # fmt: skip
+def test_who_is_who_in_more_of_the_ways_people_put_it(
+    council: str, text: str, reporter: str | None, subject: str | None, scope: str
+) -> None:
+    reading = concerns.read(text, Library((TEST_COUNCILS,)).protocol(council))
+    assert (reading.reporter, reading.subject, reading.scope) == (reporter, subject, scope)

@@ -41,6 +41,13 @@ SELF_CUES = (
     ("me", "being"),
     ("i", "was"),
     ("i", "have", "been"),
+    ("and", "have", "been"),  # "I am 81 and have been a councillor since 1987"
+    ("am",),  # "Ar, am a councillor"
+    ("i", "lead"),
+    ("i", "chair"),
+    ("i", "head"),
+    ("i", "run"),
+    ("i", "represent"),
 )
 VERBISH = frozenset(
     "i he she they you we it and but because so that who when was is has have had not to were are been did "
@@ -54,6 +61,16 @@ BETWEEN_STOP = VERBISH | frozenset(
 """Words that end the gap between "I'm" and a title: past them, the title is not the person's own."""
 PRONOUNS = frozenset("i me my he she him her his they them their you we us it".split())
 POSSESSIVES = frozenset({"our", "your", "their", "its"})
+NOT_A_TEAM = frozenset(
+    "i me my he she him her his they them their you we us it its our your shes hes same this that the a an "
+    "every one two three four five six seven eight nine ten some all both another other".split()
+)
+"""Words before a title that make it someone else ("Same Member, …", "She's the Clerk, …"), not a team
+the writer works in ("Highways inspector, if that matters")."""
+CORRECTING = frozenset(
+    {("i", "mean"), ("i", "meant"), ("meant", "to"), ("no", "wait"), ("wait", "no"), ("sorry", "no"), ("or", "rather")}
+)
+"""Words that take back what was just named ("the service manager, no wait, it was the director")."""
 SAME_SIDE = frozenset({"fellow", "another", "other"})
 NEGATIONS = frozenset({"not", "no", "never", "nor", "neither", "isnt", "wasnt", "arent"})
 GREETINGS = frozenset({"hi", "hello", "hiya", "morning", "evening", "afternoon", "ok", "so", "right", "the", "a"})
@@ -123,6 +140,11 @@ def _said_patterns() -> tuple[tuple[tuple[Party, re.Pattern[str]], ...], tuple[r
     return selves, tuple(re.compile(p) for p in shared().witness)
 
 
+@cache
+def _public_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in shared().self_.public)
+
+
 def read(text: str, protocol: Protocol) -> Reading:
     vocab = for_protocol(protocol)
     cleaned = clean(text)[0]
@@ -142,6 +164,8 @@ def read(text: str, protocol: Protocol) -> Reading:
     if witness:
         affected = reporter if by_relative else _affected(raw, people, reporter, starts)
     subject_mention, scope, reporter = _whom(raw, people, public, reporter, affected, starts, vocab)
+    if not said_who and any(p.search(said) for p in _public_patterns()):
+        subject_mention, scope, reporter = None, "public", None  # the writer is a resident, not either side
 
     subject = _council_subject(subject_mention, protocol, reporter) if subject_mention else None
     category = _category(concern_tokens, vocab, reporter)
@@ -211,7 +235,7 @@ def _whom(
     if reporter is not None or affected is not None:
         side = affected or reporter
         assert side is not None
-        subject = _most_specific([m for m in people if m.meaning.party == other(side)], vocab)
+        subject = _most_specific([m for m in people if m.meaning.party == other(side)], vocab, raw)
         if subject is None and public:
             scope = "public"
         elif subject is None and [m for m in people if m.meaning.party == side and not _possessive(raw, m)]:
@@ -219,10 +243,10 @@ def _whom(
         reporter = side
     elif people:
         actor = _actor(raw, people, starts)
-        subject = actor or _most_specific(people, vocab)
+        subject = actor or _most_specific(people, vocab, raw)
         if subject and FIRST_PERSON & set(raw) and (actor or len(sides_of(people)) == 1):
             reporter = other(subject.meaning.party or "officer")
-            subject = _most_specific([m for m in people if m.meaning.party == subject.meaning.party], vocab)
+            subject = _most_specific([m for m in people if m.meaning.party == subject.meaning.party], vocab, raw)
     elif public:
         scope = "public"
     if reporter is None and subject and subject.meaning.party and len(sides_of(people)) == 1:
@@ -239,7 +263,12 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
     signed: set[int] = set()
     starts: set[int] = set()
     pieces = re.split(r"([.!?;:\n]+|\s[-–—]\s|[()])", cleaned)
-    for fragment, opened in zip(pieces[::2], ["", *pieces[1::2]], strict=True):
+    fragments = [
+        (fragment, opened, closed)
+        for fragment, opened, closed in zip(pieces[::2], ["", *pieces[1::2]], [*pieces[1::2], ""], strict=True)
+        if words(fragment)
+    ]
+    for index, (fragment, opened, closed) in enumerate(fragments):
         fragment_raw = words(fragment.replace("-", " ").replace("/", " "))
         fragment_stems, fragment_concerns = vocab.keys(fragment)
         if len(fragment_raw) != len(fragment_stems) or not fragment_raw:
@@ -254,21 +283,29 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
             continue
         rest = fragment_raw[first[0].end :]
         named = rest[:1] and "," not in fragment and _capitalised(fragment, rest[0])
+        # a signature opens or closes a message ("Clerk here.", "… Ward member, getting nowhere."), never
+        # sits in its middle ("An officer in the highways team — a man he complained about — has been …")
+        edge = index <= 1 or index >= len(fragments) - 2
         if (
-            start == 0
-            and first[0].start == 0
+            (start == 0 or index >= len(fragments) - 2)
             and re.match(r"\s*[\w' ]+?,", fragment)
-            and fragment.split(",")[0].strip().lower() in (" ".join(fragment_raw[: first[0].end]),)
+            and first[0].end == len(words(fragment.split(",")[0]))
+            and (first[0].start == 0 or not set(fragment_raw[: first[0].start]) & NOT_A_TEAM)
+            and not _capitalised(fragment.split(",", 1)[1], (rest or [""])[0])
         ):
-            signed.add(start)  # "Caretaker, I lock up." opens with the writer's own title
+            signed.add(start + first[0].start)  # "Caretaker, I lock up.", "… Highways inspector, if that matters."
             continue
+        if rest[:2] == ["to", "the"]:
+            rest = rest[2:]  # "Clerk to the community council."
         if (
             (
                 (len(fragment_raw) <= 7 and (first[0].start == 0 or fragment_raw[0] in {"the", "a", "an"}))
                 or len(fragment_raw) <= 4
             )
+            and edge
             and not (PRONOUNS | POSSESSIVES) & set(fragment_raw)
             and opened != "("  # "him again (the chair)": an aside names someone else
+            and closed != "("  # "A cabinet member (I won't say who yet) exposed himself": the sentence goes on
             and not any(w.endswith("ed") or w in VERBISH for w in rest)
             and not (named and rest[0] not in {"here"})
         ):
@@ -359,7 +396,7 @@ def _negated(raw: list[str], mention: Mention) -> bool:
 def _after_correction(raw: list[str], mentions: list[Mention]) -> list[Mention]:
     """ "sorry I mean the deputy clerk not the clerk": what follows "I mean" replaces what came before."""
     for i in range(len(raw) - 1, 0, -1):
-        if (raw[i - 1], raw[i]) in (("i", "mean"), ("i", "meant"), ("meant", "to")):
+        if (raw[i - 1], raw[i]) in CORRECTING:
             later = [m for m in mentions if m.start > i]
             if later:
                 kinds = {m.meaning.party for m in later}
@@ -415,21 +452,52 @@ def _affected(raw: list[str], people: list[Mention], writer: Party | None, start
         return other(sides.pop()) if len(sides) == 1 else "officer"
     same = [m for m in people if m.meaning.party == writer]
     across = [m for m in people if m.meaning.party not in (writer, None)]
+    if any(_by(raw, m) for m in across):
+        return writer  # "… belittled by the Deputy Town Mayor": the writer's colleague is the one affected
+    if any(_by(raw, m) for m in same):
+        return other(writer)
     if any(_opens(raw, m, starts) and any(a.start > m.start for a in across) for m in same):
         return other(writer)  # "A fellow councillor keeps emailing the Clerk …": the Clerk is the one affected
-    victims = [m for m in same if _before(raw, m, 1) & {"my", "our", "fellow"} or _fellow(raw, m)]
+    if any(_ours(raw, m) for m in across):
+        return other(writer)  # a Chairman: "two councillors were hostile towards our Clerk"
+    victims = [m for m in same if _ours(raw, m) or _fellow(raw, m)]
     return other(writer) if same and across and not victims else writer
 
 
-def _most_specific(mentions: list[Mention], vocab: Vocabulary) -> Mention | None:
-    """A named role ("the Town Mayor") over a whole side ("a councillor"); the first named among equals."""
+def _by(raw: list[str], mention: Mention) -> bool:
+    """ "… by the Deputy Town Mayor": the person who acted."""
+    return "by" in raw[max(0, mention.start - 3) : mention.start]
+
+
+def _ours(raw: list[str], mention: Mention) -> bool:
+    """ "our (administrative) assistant", "my (fellow) colleague": someone the writer speaks for."""
+    return bool({"my", "our"} & set(raw[max(0, mention.start - 3) : mention.start]))
+
+
+CONTACT_CUES = frozenset(
+    {
+        ("up", "with"), ("it", "with"), ("this", "with"), ("raise", "with"), ("raised", "with"),
+        ("report", "to"), ("reported", "to"), ("complain", "to"), ("complained", "to"), ("escalate", "to"),
+        ("escalated", "to"), ("speak", "to"), ("spoke", "to"), ("talk", "to"), ("talked", "to"),
+        ("refer", "to"), ("referred", "to"), ("copied", "in"), ("informed", "the"), ("told", "the"),
+    }
+)  # fmt: skip
+"""Words before someone the writer went to, or will go to, rather than whom the concern is about
+("I shall be taking this up with the Leader")."""
+
+
+def _most_specific(mentions: list[Mention], vocab: Vocabulary, raw: list[str]) -> Mention | None:
+    """A named role ("the Town Mayor") over a whole side ("a councillor"), and anyone over someone the
+    writer only went to; the first named among equals."""
     if not mentions:
         return None
 
-    def rank(m: Mention) -> tuple[int, int]:
+    def rank(m: Mention) -> tuple[int, int, int]:
         party = m.meaning.party or "officer"
         general = m.meaning.kind in ("side", "job") or m.meaning.role == vocab.base_role(party)
-        return (1 if general else 0, m.start)
+        before = raw[max(0, m.start - 3) : m.start]
+        contact = any(tuple(before[i : i + 2]) in CONTACT_CUES for i in range(len(before) - 1))
+        return (1 if contact else 0, 1 if general else 0, m.start)
 
     return min(mentions, key=rank)
 

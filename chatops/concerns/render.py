@@ -183,7 +183,7 @@ def recommendation(state: State, ctx: Context, intro: Sequence[Block] | None = N
         labels = {"informal": "informal", "formal": "formal"}
         if order[0] != "informal":
             labels = {"informal": "informal-next", "formal": "formal-next" if order[0] == "formal" else "formal"}
-        for kind in [*order, *(k for k in ("outcome", "related") if k not in order)]:
+        for kind in [*order, *(k for k in ("outcome", "related", "prohibition") if k not in order)]:
             kind_steps = plan.of(kind)
             if not kind_steps:
                 continue
@@ -201,6 +201,9 @@ def recommendation(state: State, ctx: Context, intro: Sequence[Block] | None = N
                 lines.append(fill(w.RECOMMEND_WHO, people="; ".join(dict.fromkeys(named))))
             if unnamed:
                 lines.append(fill(w.RECOMMEND_WHO_ROLES, roles="; ".join(dict.fromkeys(unnamed))))
+            bodies = [b for s in kind_steps for b in s.bodies]
+            if bodies:
+                lines.append(fill(w.RECOMMEND_UNDER, bodies="; ".join(dict.fromkeys(bodies))))
             if lines:
                 blocks.append(Paragraph(text="\n".join(lines)))
     blocks.append(Paragraph(text=fill(w.RECOMMEND_KEPT, hours=str(ctx.ttl_hours))))

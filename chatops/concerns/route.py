@@ -26,6 +26,7 @@ class RouteStep:
     contact: str | None
     people: tuple[Person, ...] = ()
     role: str = ""
+    bodies: tuple[str, ...] = ()  # the policies or committees the step takes it to, by name
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,12 @@ def steps(state: State, protocol: Protocol) -> list[Step]:
     chosen = procedure(state, protocol)
     if chosen is None:
         return []
-    return [s for s in chosen.steps if not s.when_about or state.subject is None or state.subject in s.when_about]
+    return [
+        s
+        for s in chosen.steps
+        if (not s.when_about or state.subject is None or state.subject in s.when_about)
+        and (not s.when_kind or state.category is None or state.category in s.when_kind)
+    ]
 
 
 def route(state: State, protocol: Protocol, contacts: Contacts) -> Route:
@@ -62,13 +68,15 @@ def route(state: State, protocol: Protocol, contacts: Contacts) -> Route:
     if chosen is None:
         return Route(None)
     out = []
+    body_names = {body.id: body.name for body in protocol.bodies}
     for step in steps(state, protocol):
+        bodies = tuple(body_names[b] for b in step.to if b in body_names)
         gender = state.gender if step.gender_choice else None
         named: list[str | None] = [*step.contacts] or [None]
         for contact in named:
             people = tuple(contacts.people(protocol.id, contact, gender)) if contact else ()
             role = protocol.role_by_id[contact].name if contact in protocol.role_by_id else ""
-            out.append(RouteStep(step.route, step.ref or chosen.ref, step.quote, contact, people, role))
+            out.append(RouteStep(step.route, step.ref or chosen.ref, step.quote, contact, people, role, bodies))
     return Route(chosen, out)
 
 
