@@ -20,7 +20,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy import MetaData, Table
 
-from adapters.slack.installations import SCOPES, Installations, OAuthStates
+from adapters.slack.installations import SCOPES, Installations, OAuthStates, channel_tokens, workspace_tokens
 from adapters.slack.testing import FakeSlackAPI, Workspace, signed
 from adapters.web import create_app, slack_app
 from chatops import migrations
@@ -94,10 +94,15 @@ class Host:
         await response.read()
         return response.status
 
-    async def command(self, text: str, *, user: str = "U1", team: str = "T1", channel: str = "C1") -> str:
-        """``/protocol text`` typed in a channel; what the person sees (the ack, or through response_url)."""
+    async def command(
+        self, text: str, *, user: str = "U1", team: str = "T1", channel: str = "C1", enterprise: str | None = None
+    ) -> str:
+        """``/protocol text`` typed in a channel; what the person sees (the ack, or through response_url).
+        With ``enterprise``: in a workspace of an org the app is installed in org-wide."""
+        org = {"enterprise_id": enterprise, "is_enterprise_install": "true"} if enterprise else {}
         body = urlencode(
             {
+                **org,
                 "team_id": team,
                 "channel_id": channel,
                 "user_id": user,
@@ -217,8 +222,15 @@ async def test_an_enterprise_grid_org_is_answered_with_the_orgs_token_in_any_of_
     await host.direct_message("U5", "expectations officer", team="T55", enterprise="E1")
     await host.api.wait("chat.postMessage", 1)
     assert [c.token for c in host.api.calls if c.method == "chat.postMessage"] == [org.token]
-    assert await host.event({"type": "app_uninstalled"}, team="T55", enterprise="E1") == 200
+    # the org chooses one council, and its channels are announced to with the org's token
+    host.api.admins.add("UADMIN")
+    assert "From now on" in await host.command("council llangunnor", user="UADMIN", team="T55", enterprise="E1")
+    assert "now follows" in await host.command("subscribe", user="UADMIN", team="T56", channel="C9", enterprise="E1")
     installations = Installations(host.store, host.api.client_id)
+    tokens = channel_tokens(host.store, workspace_tokens(installations))
+    assert await tokens("C9") == org.token
+    assert await host.event({"type": "app_uninstalled"}, team="T55", enterprise="E1") == 200
+    assert await tokens("C9") is None
     assert await installations.async_find_bot(enterprise_id="E1", team_id=None, is_enterprise_install=True) is None
 
 

@@ -320,7 +320,7 @@ def build_app(
         found = info.get("channel")
         return bool(isinstance(found, dict) and found.get("is_member"))
 
-    def command_turn(command: dict[str, Any], admin: bool | None = False) -> Turn:
+    def command_turn(command: dict[str, Any], context: AsyncBoltContext, admin: bool | None = False) -> Turn:
         return Turn(
             text=f"{wording.COMMAND_PREFIX} {command.get('text', '')}",
             user=command["user_id"],
@@ -329,7 +329,7 @@ def build_app(
             user_name=names.get(command["user_id"]) or command.get("user_name") or wording.SOMEONE,
             channel=command.get("channel_id"),
             is_admin=admin,
-            workspace=command.get("team_id"),
+            workspace=_workspace(context),
         )
 
     @app.command("/protocol")
@@ -342,7 +342,7 @@ def build_app(
             for page in await channel_command(client, context, command):
                 await respond(response_type="ephemeral", **page)
             return
-        turn = command_turn(command)
+        turn = command_turn(command, context)
         reply = await bot.handle(turn)
         if reply.move_to_direct:
             try:  # said only once it is true: the reply is in the direct messages
@@ -373,7 +373,7 @@ def build_app(
                 return [{"text": NOT_IN_CHANNEL.format(invite=await invite(client, context))}]
             if member is None:
                 return [{"text": MEMBERSHIP_UNCHECKED}]
-        return messages(await bot.handle(command_turn(command, admin)))
+        return messages(await bot.handle(command_turn(command, context, admin)))
 
     @app.event("message")
     async def on_direct_message(event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
@@ -389,7 +389,7 @@ def build_app(
                 direct=True,
                 platform="slack",
                 user_name=await name_of(client, event["user"]),
-                workspace=context.team_id,
+                workspace=_workspace(context),
             )
             await post(client, event["channel"], await bot.handle(turn), context.get(_EVENT))
 
@@ -409,7 +409,7 @@ def build_app(
                 channel=event.get("channel"),
                 # the bot hears mentions only where it is a member, so an admin may subscribe this way
                 is_admin=await is_admin(client, event["user"]) if needs_admin(text) else False,
-                workspace=context.team_id,
+                workspace=_workspace(context),
             )
             reply = await bot.handle(turn)
             if reply.move_to_direct:
@@ -425,8 +425,7 @@ def build_app(
         async with answering(context):
             if event.get("tab", "home") != "home":
                 return
-            team = context.team_id
-            home = await bot.workspace_home("slack", team, council(team))
+            home = await bot.workspace_home("slack", _workspace(context), council(context.team_id))
             await client.views_publish(user_id=event["user"], view=home_view(home))
 
     @app.action(SHARE_ACTION)
@@ -442,7 +441,11 @@ def build_app(
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
         turn = Turn(
-            text=action["value"], user=user, council=council(_team(body)), platform="slack", workspace=_team(body)
+            text=action["value"],
+            user=user,
+            council=council(_team(body)),
+            platform="slack",
+            workspace=_workspace(context),
         )
         reply = await bot.handle(turn)
         if channel is None or reply.move_to_direct or not reply.shareable:
@@ -464,7 +467,12 @@ def build_app(
 
     @app.action(re.compile(rf"^{ACTION_PREFIX}\d+$"))
     async def on_choice(
-        ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any, client: AsyncWebClient
+        ack: Any,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Any,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
         await ack()
         user = body["user"]["id"]
@@ -478,7 +486,7 @@ def build_app(
             direct=private,
             platform="slack",
             user_name=await name_of(client, user),
-            workspace=_team(body),
+            workspace=_workspace(context),
         )
         reply = await bot.handle(turn)
         if in_home or (reply.move_to_direct and not private):
@@ -501,6 +509,14 @@ def build_app(
         log.error("slack listener failed: %s %s", type(error).__name__, detail)
 
     return app
+
+
+def _workspace(context: AsyncBoltContext) -> str | None:
+    """Whose council and token a request is: its workspace (team), or its Enterprise Grid org when
+    the app is installed org-wide (then one installation, one council, for all the org's workspaces)."""
+    if context.is_enterprise_install and context.enterprise_id:
+        return str(context.enterprise_id)
+    return context.team_id
 
 
 def _installed_as(context: AsyncBoltContext) -> AsyncBoltContext:

@@ -25,7 +25,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
-from sqlalchemy import and_, desc, select
+from sqlalchemy import and_, desc, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatops.errors import StoreError
@@ -145,7 +145,8 @@ WorkspaceTokens = Callable[[str | None], Awaitable[str | None]]
 
 def workspace_tokens(installations: Installations) -> WorkspaceTokens:
     """Tokens by workspace for what the bot sends unprompted (hand-offs, announcements): the newest
-    installation whose team is the workspace, in an Enterprise Grid org or not."""
+    installation whose team is the workspace (in an Enterprise Grid org or not), or the org's own
+    installation when the workspace is an org that installed the app org-wide."""
     bots = installations.bots
 
     async def token(team: str | None) -> str | None:
@@ -154,7 +155,8 @@ def workspace_tokens(installations: Installations) -> WorkspaceTokens:
         newest = (
             select(bots.c.bot_token)
             .where(
-                and_(bots.c.client_id == installations.client_id, bots.c.team_id == team, bots.c.bot_token.is_not(None))
+                and_(bots.c.client_id == installations.client_id, bots.c.bot_token.is_not(None)),
+                or_(bots.c.team_id == team, and_(bots.c.enterprise_id == team, bots.c.is_enterprise_install)),
             )
             .order_by(desc(bots.c.installed_at))
             .limit(1)
