@@ -293,6 +293,20 @@ async def test_installations_are_kept_per_workspace_in_the_chatops_store(databas
         await store.close()
 
 
+async def test_a_workspaces_chosen_council_is_kept_per_platform_and_workspace(database_url: str) -> None:
+    store = Store(database_url)
+    try:
+        assert await store.chosen_council("slack", "T1") is None
+        await store.choose_council("slack", "T1", "llangunnor")
+        await store.choose_council("teams", "T1", "telford-and-wrekin")  # another platform's id that looks alike
+        await store.choose_council("slack", "T1", "telford-and-wrekin")  # chosen again: changed
+        assert await store.chosen_council("slack", "T1") == "telford-and-wrekin"
+        assert await store.chosen_council("teams", "T1") == "telford-and-wrekin"
+        assert await store.chosen_council("slack", "T2") is None
+    finally:
+        await store.close()
+
+
 def _shape(table: Table) -> list[tuple[str, str, bool, bool]]:
     return [(c.name, repr(c.type), bool(c.nullable), bool(c.primary_key)) for c in table.columns]
 

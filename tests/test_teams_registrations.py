@@ -151,3 +151,30 @@ async def test_each_tenants_channel_is_announced_to_through_its_own_registration
         ("19:chan-a", f"Bearer {outbound_token(TELFORD_APP)}"),
         ("19:chan-b", f"Bearer {outbound_token(LLANGUNNOR_APP)}"),
     ]
+
+
+async def test_a_registration_without_a_council_is_told_how_to_choose_one(tmp_path: Path) -> None:
+    fake = await FakeBotFramework().start()
+    settings = Settings(
+        teams_bots=(TeamsRegistration(TELFORD_APP, "secret-one", "tenant-1"),),
+        teams_openid_url=fake.openid_url,
+        graph_url=fake.graph_url,
+        login_url=fake.login_url,
+    )
+    bot = Bot(Library(), store=Store(f"sqlite:///{tmp_path}/teams.sqlite3"), admins=frozenset({"29:it-admin"}))
+    endpoints = build_endpoints(bot, settings, credentials_factory=StaticCredentialsFactory(TELFORD_APP))
+    server = TestServer(create_app(bot, settings, teams=endpoints), port=0)
+    await server.start_server()
+    session = aiohttp.ClientSession(base_url=server.make_url("/"))
+    host = Host(fake, session, endpoints, bot)
+    try:
+        assert await host.say("about", audience=TELFORD_APP, tenant="tenant-1") in (200, 201)
+        assert "/protocol council" in json.dumps((await fake.wait(1))[0]["attachments"])
+        await host.say("protocol council llangunnor", audience=TELFORD_APP, tenant="tenant-1", user="29:it-admin")
+        await host.say("about", audience=TELFORD_APP, tenant="tenant-1")
+        about = json.dumps((await fake.wait(3))[2]["attachments"], ensure_ascii=False)
+        assert "Llangunnor" in about and "/protocol council" not in about
+    finally:
+        await session.close()
+        await server.close()
+        await fake.close()

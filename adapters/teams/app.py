@@ -368,6 +368,8 @@ def build_endpoints(
             council=registration.council or settings.council,
         )
         endpoints[registration.app_id] = build_endpoint(bot, own, credentials_factory=credentials_factory)
+    if any(r.council is None for r in settings.teams_bots) and not settings.council:
+        bot.choose_council = True  # a registration without a council: its tenant's owners choose one
     found = TeamsEndpoints(endpoints)
     bot.messengers["teams"] = TeamsMessenger(found.teams, found.by_tenant())
     return found
