@@ -52,7 +52,7 @@ HELP_CHANNELS = "In a channel:"
 QUESTION_EXAMPLE = "can a councillor ask me to campaign?"
 COMMAND_PREFIX = "/protocol"
 
-USAGE_HINT = "expectations officer · roles councillor · section 4.2 · or ask a question"
+USAGE_HINT = "help · roles · expectations · section · or ask a question"
 """The one-line hint a platform shows beside the command (Slack's usage hint, Teams' command list)."""
 
 HELP_TITLE = "How to use /protocol"
