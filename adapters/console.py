@@ -33,7 +33,7 @@ class Messenger:
     def __init__(self, stdout: TextIO) -> None:
         self.stdout = stdout
 
-    async def send(self, person: Person, text: str) -> bool:
+    async def send(self, person: Person, text: str, workspace: str | None = None) -> bool:
         self.stdout.write(f"(console: this would go to {person.name}) {text}\n")
         return True
 

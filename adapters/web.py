@@ -23,7 +23,7 @@ from chatops.bot import Bot
 from chatops.errors import ChatopsError
 
 if TYPE_CHECKING:
-    from .teams.app import TeamsEndpoint
+    from .teams.app import TeamsEndpoint, TeamsEndpoints
 from chatops.settings import Settings
 
 log = logging.getLogger("chatops.web")
@@ -44,19 +44,48 @@ PRIVATE_LOGGERS = {
 
 
 def slack_app(bot: Bot, settings: Settings) -> AsyncApp:
+    """Slack for one workspace (``SLACK_BOT_TOKEN``), or distributed to many (``SLACK_CLIENT_ID`` and
+    ``SLACK_CLIENT_SECRET``: bolt's OAuth flow, installations kept in the chatops store)."""
     from .slack.app import SlackMessenger, build_app
+    from .slack.installations import oauth_settings, workspace_tokens
 
+    oauth = None
+    if settings.slack_client_id and settings.slack_client_secret:
+        councils = {council: _council_name(bot, council) for council in bot.library.ids}
+        oauth = oauth_settings(
+            bot.store,
+            settings.slack_client_id,
+            settings.slack_client_secret,
+            settings.slack_redirect_uri,
+            councils=councils,
+        )
+        bot.choose_council = True  # many workspaces: each admin chooses, none is given the default
     app = build_app(
-        bot, token=settings.slack_bot_token, api_url=settings.slack_api_url, councils=settings.slack_councils
+        bot,
+        token=settings.slack_bot_token,
+        api_url=settings.slack_api_url,
+        councils=settings.slack_councils,
+        oauth=oauth,
     )
-    bot.messengers.setdefault("slack", SlackMessenger(app.client))
+    tokens = workspace_tokens(oauth.installation_store) if oauth is not None else None  # type: ignore[arg-type]
+    bot.messengers.setdefault("slack", SlackMessenger(app.client, tokens))
     return app
 
 
-def teams_endpoint(bot: Bot, settings: Settings) -> TeamsEndpoint | None:
-    """Teams with authentication, or in the explicit local development mode, or not at all."""
-    from .teams.app import build_endpoint
+def _council_name(bot: Bot, council: str) -> str:
+    """A council's name for the install page; its id if its file cannot be read (that council only)."""
+    try:
+        return bot.library.protocol(council).council
+    except ChatopsError:
+        return council
 
+
+def teams_endpoint(bot: Bot, settings: Settings) -> TeamsEndpoint | TeamsEndpoints | None:
+    """Teams with authentication, or in the explicit local development mode, or not at all."""
+    from .teams.app import build_endpoint, build_endpoints
+
+    if settings.teams_bots:
+        return build_endpoints(bot, settings)
     if settings.microsoft_app_id:
         return build_endpoint(bot, settings)
     if settings.teams_dev:
@@ -74,7 +103,7 @@ def create_app(
     settings: Settings,
     *,
     slack: AsyncApp | None = None,
-    teams: TeamsEndpoint | None = None,
+    teams: TeamsEndpoint | TeamsEndpoints | None = None,
     read_timeout: float = READ_TIMEOUT,
 ) -> web.Application:
     keep_logs_private()
@@ -117,6 +146,20 @@ def create_app(
             return web.Response(status=response.status, body=response.body, content_type=content_type)
 
         app.router.add_post("/slack/events", slack_events)
+        if slack.oauth_flow is not None:
+            flow = slack.oauth_flow
+            from slack_bolt.adapter.aiohttp import to_aiohttp_response
+
+            async def slack_install(request: web.Request) -> web.Response:
+                bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=dict(request.headers))
+                return await to_aiohttp_response(await flow.handle_installation(bolt_request))
+
+            async def slack_oauth_redirect(request: web.Request) -> web.Response:
+                bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=dict(request.headers))
+                return await to_aiohttp_response(await flow.handle_callback(bolt_request))
+
+            app.router.add_get(flow.install_path, slack_install)
+            app.router.add_get(flow.redirect_uri_path, slack_oauth_redirect)
     else:
         log.warning("Slack is not served at /slack/events: SLACK_SIGNING_SECRET is not set")
 

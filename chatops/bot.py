@@ -9,7 +9,7 @@ of failure, never what the person typed.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from typing import Protocol as Interface
 from urllib.parse import urlencode
@@ -36,7 +36,8 @@ log = logging.getLogger("chatops")
 DEFAULT_TTL_HOURS = 24
 
 
-ADMIN_COMMANDS = frozenset(c.name for c in w.CHANNEL_COMMANDS)  # the words only admins and owners may use
+ADMIN_COMMANDS = frozenset(c.name for c in w.CHANNEL_COMMANDS) | {w.COUNCIL_COMMAND}
+"""The words that need to know whether the person is an admin or owner (``council`` only to change it)."""
 
 
 def needs_admin(text: str) -> bool:
@@ -58,12 +59,16 @@ class Turn:
     channel: str | None = None  # the platform's channel id, for a command typed in a channel
     # the platform says this person administers the workspace or owns the team; None: it could not tell
     is_admin: bool | None = False
+    # the Slack workspace (team or Enterprise Grid org) or Teams tenant: whose chosen council applies
+    workspace: str | None = None
 
 
 class Messenger(Interface):
     """The port adapters implement to deliver a confirmed hand-off message to a contact."""
 
-    async def send(self, person: Person, text: str) -> bool: ...
+    async def send(self, person: Person, text: str, workspace: str | None = None) -> bool:
+        """Deliver ``text`` to ``person``; ``workspace``: the workspace or tenant the hand-off came from."""
+        ...
 
 
 class Bot:
@@ -77,6 +82,7 @@ class Bot:
         messenger: Messenger | None = None,
         ttl_hours: int = DEFAULT_TTL_HOURS,
         admins: frozenset[str] = frozenset(),
+        choose_council: bool = False,
     ) -> None:
         self.library = library
         self._store = store
@@ -86,9 +92,18 @@ class Bot:
         self.messenger = messenger  # for any other platform (the console, tests)
         self.ttl_hours = ttl_hours
         self.admins = admins  # user ids (CHATOPS_ADMINS) allowed to change channel subscriptions
+        # a workspace must choose its council (a host serving many) rather than be given the default
+        self.choose_council = choose_council
 
     async def handle(self, turn: Turn) -> Reply:
         try:
+            placed, unchosen = await self._place(turn)
+            council = await self._council_command(turn, placed)
+            if council is not None:
+                return council
+            if unchosen:
+                return self._council_reply(w.COUNCIL_CHOOSE, None)
+            turn = placed
             subscription = await self._channel_command(turn)
             if subscription is not None:
                 return subscription
@@ -143,6 +158,11 @@ class Bot:
         offered = {"blocks": [*reply.blocks, offer], "choices": [concern, *reply.choices], "shareable": False}
         return reply.model_copy(update=offered)
 
+    async def workspace_home(self, platform: str, workspace: str | None, council: str | None = None) -> Reply:
+        """The front page for a workspace: its council's, or how to choose one if it must."""
+        placed, unchosen = await self._place(Turn(text="", platform=platform, workspace=workspace, council=council))
+        return self._council_reply(w.COUNCIL_CHOOSE, None) if unchosen else self.home(placed.council)
+
     def home(self, council: str | None = None) -> Reply:
         """The front page: the protocol, quick lookups, and a private way to raise a concern."""
         reply = self.library.lookup(council).home()
@@ -160,6 +180,66 @@ class Bot:
     async def close(self) -> None:
         if self._store is not None:
             await self._store.close()
+
+    async def workspace_council(self, platform: str, workspace: str | None) -> str | None:
+        """The council an admin chose for this workspace or tenant, if it is still served here."""
+        if workspace is None:
+            return None
+        chosen = await self.store.chosen_council(platform, workspace)
+        return chosen if chosen in self.library.ids else None
+
+    async def _place(self, turn: Turn) -> tuple[Turn, bool]:
+        """The turn with its workspace's chosen council, unless the adapter fixed one (the host's
+        settings); and whether the workspace must choose first (several councils, none chosen)."""
+        if turn.council is not None or turn.workspace is None:
+            return turn, False
+        chosen = await self.workspace_council(turn.platform, turn.workspace)
+        if chosen is not None:
+            return replace(turn, council=chosen), False
+        return turn, self.choose_council and len(self.library.ids) > 1
+
+    async def _council_command(self, turn: Turn, placed: Turn) -> Reply | None:
+        """``council`` (which council this is) and ``council <id>`` (admins: choose it); None for anything else."""
+        word, _, rest = _question(turn.text).casefold().partition(" ")
+        typed = rest.strip()
+        if word != w.COUNCIL_COMMAND or (turn.direct and not turn.text.strip().casefold().startswith(w.COMMAND_PREFIX)):
+            return None  # in a private chat, "council tax" is something said, not the command
+        if len(typed.split()) > 1 and typed not in self.library.ids:
+            return None  # a question about the council ("council meetings and officers"), not an id
+        unchosen = placed.council is None and self.choose_council and len(self.library.ids) > 1
+        if turn.council is not None:  # fixed by the host (e.g. CHATOPS_SLACK_COUNCILS)
+            return self._council_reply(w.COUNCIL_FIXED, turn.council)
+        if not typed:
+            return self._council_reply(w.COUNCIL_CHOOSE if unchosen else w.COUNCIL_NOW, placed.council)
+        if turn.workspace is None:
+            return self._council_reply(w.COUNCIL_NOWHERE, placed.council)
+        if not self._administers(turn, placed.council):
+            return self._council_reply(w.COUNCIL_ADMINS_ONLY if turn.is_admin is False else w.ADMINS_UNCHECKED, None)
+        if typed not in self.library.ids:
+            return self._council_reply(w.COUNCIL_UNKNOWN.replace("{typed}", typed[:60]), placed.council)
+        self.library.protocol(typed)  # a council whose file is broken is not chosen
+        await self.store.choose_council(turn.platform, turn.workspace, typed)
+        return self._council_reply(w.COUNCIL_CHOSEN, typed)
+
+    def _administers(self, turn: Turn, council: str | None) -> bool:
+        """A workspace admin or team owner, someone in ``CHATOPS_ADMINS``, or one of the council's own
+        admins (its ``admins`` in the contacts file)."""
+        if turn.is_admin or turn.user in self.admins:
+            return True
+        return council is not None and turn.user in self.contacts.admins(council)
+
+    def _council_reply(self, message: str, council: str | None) -> Reply:
+        """A reply about which council this is; ``council``: the one in use (None: none yet)."""
+        lines = [w.COUNCIL_LINE.format(id=c, name=self._council_name(c)) for c in self.library.ids]
+        name = self._council_name(council) if council else w.BOT_NAME
+        example = next(iter(self.library.ids), "")
+        text = message.replace("{councils}", "\n".join(lines)).replace("{example}", example)
+        return Reply(
+            council=council or "",
+            council_name=name,
+            title=w.COUNCIL_TITLE,
+            blocks=[Paragraph(text=text.replace("{council}", name))],
+        )
 
     async def _channel_command(self, turn: Turn) -> Reply | None:
         """subscribe, unsubscribe, remind, acks, and the "I've read it" button; None for anything else."""
@@ -188,7 +268,7 @@ class Bot:
             new = await channels.acknowledge(ack_council, version, turn.platform, turn.user, turn.user_name)
             label = await self._version_label(channels, ack_council)
             return say((w.ACKED if new else w.ALREADY_ACKED).replace("{version}", label))
-        if not (turn.is_admin or turn.user in self.admins):
+        if not self._administers(turn, council):
             return say(w.ADMINS_ONLY if turn.is_admin is False else w.ADMINS_UNCHECKED)
         if word == "acks":
             current = await channels.current_version(council)
@@ -205,7 +285,7 @@ class Bot:
         if turn.direct or not turn.channel:
             return say(w.CHANNEL_ONLY)
         if word == "subscribe":
-            new = await channels.subscribe(turn.platform, turn.channel, council, by=turn.user)
+            new = await channels.subscribe(turn.platform, turn.channel, council, by=turn.user, workspace=turn.workspace)
             return say(w.SUBSCRIBED if new else w.ALREADY_SUBSCRIBED)
         if word == "unsubscribe":
             return say(w.UNSUBSCRIBED if await channels.unsubscribe(turn.platform, turn.channel) else w.NOT_SUBSCRIBED)
@@ -264,14 +344,17 @@ class Bot:
             )
             reply = transition.reply
         if transition.handoff is not None:
-            reply = await self._hand_off(transition.handoff, reply, self.messengers.get(turn.platform, self.messenger))
+            messenger = self.messengers.get(turn.platform, self.messenger)
+            reply = await self._hand_off(transition.handoff, reply, messenger, turn.workspace)
         return reply.model_copy(update={"private": True, "move_to_direct": not turn.direct})
 
-    async def _hand_off(self, handoff: concerns.Handoff, reply: Reply, messenger: Messenger | None) -> Reply:
+    async def _hand_off(
+        self, handoff: concerns.Handoff, reply: Reply, messenger: Messenger | None, workspace: str | None
+    ) -> Reply:
         delivered = False
         if messenger is not None:
             try:
-                delivered = await messenger.send(handoff.person, handoff.message)
+                delivered = await messenger.send(handoff.person, handoff.message, workspace)
             except Exception as exc:  # a platform failure must not lose the person's place
                 log.error("hand-off not delivered: %s", type(exc).__name__)
         if delivered:

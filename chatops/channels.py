@@ -35,6 +35,7 @@ class Subscription:
     cadence: str
     active: bool
     next_reminder_at: float | None = None  # seconds since the epoch; None when reminders are off
+    workspace: str | None = None  # the Slack workspace or Teams tenant the channel is in
 
 
 class Channels:
@@ -43,9 +44,12 @@ class Channels:
         self.outbox = Outbox(store)
 
     # --- subscriptions ---------------------------------------------------------------------------
-    async def subscribe(self, platform: str, channel: str, council: str, by: str | None = None) -> bool:
+    async def subscribe(
+        self, platform: str, channel: str, council: str, by: str | None = None, workspace: str | None = None
+    ) -> bool:
         """Follow the council's protocol in a channel; False if it already did. ``by`` is the admin's
-        platform user id, told if the subscription has to stop (the channel gone, the bot removed)."""
+        platform user id, told if the subscription has to stop (the channel gone, the bot removed);
+        ``workspace`` the workspace or tenant the channel is in, whose token or registration posts there."""
         current = await self.subscription(platform, channel)
         if current and current.active and current.council == council:
             return False
@@ -59,13 +63,14 @@ class Channels:
             "reminder_index": 0,
             "created_at": self.store.now(),
             "subscribed_by": by,
+            "workspace": workspace,
         }
         statement = (
             self.store.insert(subscriptions)
             .values(**values)
             .on_conflict_do_update(
                 index_elements=[subscriptions.c.platform, subscriptions.c.channel],
-                set_={"council": council, "active": 1, "subscribed_by": by},
+                set_={"council": council, "active": 1, "subscribed_by": by, "workspace": workspace},
             )
         )
         await self.store.write(statement)
@@ -201,7 +206,9 @@ class Channels:
 
 
 def _subscription(row: Any) -> Subscription:
-    return Subscription(row.platform, row.channel, row.council, row.cadence, bool(row.active), row.next_reminder_at)
+    return Subscription(
+        row.platform, row.channel, row.council, row.cadence, bool(row.active), row.next_reminder_at, row.workspace
+    )
 
 
 def announcement(protocol: Protocol, version: str, changes: Diff) -> Reply:

@@ -210,76 +210,16 @@ def _triage(args: argparse.Namespace, library: Library, settings: Settings) -> i
 
 
 def _serve(args: argparse.Namespace, library: Library, settings: Settings) -> int:
-    import logging
+    from adapters.serve import serve
 
-    from adapters import web
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for sdk in ("slack_sdk", "slack_bolt"):  # at DEBUG these log request bodies, i.e. what people typed
-        logging.getLogger(sdk).setLevel(logging.INFO)
     for council in {library.resolve(args.council), *settings.slack_councils.values()}:
         library.protocol(council)  # fail at start, in one line, not at a person's first question
     if args.council:
         library = Library(settings.protocol_dirs, default=args.council)
     if args.socket_mode and not (settings.slack_app_token and settings.slack_bot_token):
         raise SettingsError("--socket-mode needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN")
-    bot = _bot(library, settings)
-    slack = None
-    if settings.slack_signing_secret or args.socket_mode:
-        if not settings.slack_bot_token:
-            logging.getLogger("chatops.web").warning(
-                "SLACK_BOT_TOKEN is not set: /protocol answers work, but nothing can be posted after them"
-            )
-        slack = web.slack_app(bot, settings)
-    teams = web.teams_endpoint(bot, settings)
-    app = web.create_app(bot, settings, slack=slack if not args.socket_mode else None, teams=teams)
-    web.run_channel_work(app, bot, library, _deliverers(bot, settings, teams), settings.publish_on_start)
-    port = args.port or settings.port
-    asyncio.run(
-        _run_server(app, args.host, port, web.run_socket_mode(slack, settings) if args.socket_mode and slack else None)
-    )
+    serve(_bot(library, settings), settings, host=args.host, port=args.port, socket_mode=args.socket_mode)
     return 0
-
-
-def _deliverers(bot: Bot, settings: Settings, teams: Any) -> dict[str, Any]:
-    """A deliverer for each platform this process is connected to."""
-    out: dict[str, Any] = {}
-    if settings.slack_bot_token:
-        from adapters.slack.deliver import SlackDeliverer
-
-        out["slack"] = SlackDeliverer(settings.slack_bot_token, settings.slack_api_url)
-    if teams is not None:
-        from adapters.teams.deliver import TeamsDeliverer
-
-        out["teams"] = TeamsDeliverer(teams.teams)
-    return out
-
-
-async def _run_server(app: Any, host: str, port: int, socket_mode: Any) -> None:
-    """Serve until SIGTERM or Ctrl-C, then close connections and the store cleanly."""
-    import signal
-
-    from aiohttp import web as aiohttp_web
-
-    # no per-request access log: it costs throughput and says nothing a council needs
-    runner = aiohttp_web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
-    await runner.setup()
-    site = aiohttp_web.TCPSite(runner, host, port)
-    await site.start()
-    print(f"chatops: listening on http://{host}:{port}", file=sys.stderr, flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
-    handler = await socket_mode if socket_mode is not None else None
-    try:
-        await stop.wait()
-    finally:
-        print("chatops: stopping", file=sys.stderr, flush=True)
-        if handler is not None:
-            await handler.close_async()
-        await runner.cleanup()
 
 
 def _publish(args: argparse.Namespace, library: Library, settings: Settings) -> int:
@@ -300,12 +240,11 @@ def _publish(args: argparse.Namespace, library: Library, settings: Settings) -> 
                     state = f"new version, {count} announcements queued"
                 print(f"{council}: {state}")
             if args.send:
-                teams = None
-                if settings.microsoft_app_id:
-                    from adapters.teams.app import build_endpoint
+                from adapters.serve import deliverers
+                from adapters.web import teams_endpoint
 
-                    teams = build_endpoint(bot, settings)
-                await Courier(channels.outbox, _deliverers(bot, settings, teams)).drain()
+                teams = teams_endpoint(bot, settings) if settings.microsoft_app_id or settings.teams_bots else None
+                await Courier(channels.outbox, deliverers(bot, settings, teams)).drain()
                 print(_outbox_line(await channels.outbox.counts()))
         finally:
             await bot.close()

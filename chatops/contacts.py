@@ -3,16 +3,19 @@
 A protocol says "the Monitoring Officer" or "one male and one female manager in each portfolio";
 the contacts file (``CHATOPS_CONTACTS``) names the actual people and their chat ids, per council.
 The keys are the ``contacts`` named by the protocol's procedure steps (``portfolio-manager``,
-``monitoring-officer``, ``head-of-hr``, ``confidential-reporting``…) or any other role slug.
+``monitoring-officer``, ``head-of-hr``, ``confidential-reporting``…) or any other role slug; and
+``admins``, the chat user ids (Slack ``U…``, Teams ``29:…``) who may change what that council's
+channels follow besides the platform's own admins and owners, so one host serves several councils
+each with its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, RootModel, model_validator
 
 from .errors import ProtocolDataError
 from .loading import Loc, load_yaml_model, located, nearest
@@ -43,8 +46,36 @@ class CouncilContacts(RootModel[dict[Slug, list[Person]]]):
     pass
 
 
+ADMINS = "admins"
+"""The key, under a council, of the chat user ids who administer that council's channels."""
+
+
 class Contacts(RootModel[dict[Slug, CouncilContacts]]):
-    """council id → contact key → people."""
+    """council id → contact key → people (and ``admins``: user ids)."""
+
+    _admins: dict[str, frozenset[str]] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _split_admins(cls, data: Any, handler: Any) -> Contacts:
+        """``admins`` is a list of user ids, not people: kept apart from the contact keys."""
+        admins: dict[str, frozenset[str]] = {}
+        if isinstance(data, dict):
+            data = dict(data)
+            for council, entries in list(data.items()):
+                if isinstance(entries, dict) and ADMINS in entries:
+                    ids = entries[ADMINS]
+                    if not isinstance(ids, list) or not all(isinstance(i, str) and i.strip() for i in ids):
+                        raise ValueError(f"{council}: admins must be a list of chat user ids")
+                    admins[str(council)] = frozenset(i.strip() for i in ids)
+                    data[council] = {k: v for k, v in entries.items() if k != ADMINS}
+        contacts: Contacts = handler(data)
+        contacts._admins = admins
+        return contacts
+
+    def admins(self, council: str) -> frozenset[str]:
+        """The user ids who administer ``council``'s channels (from its ``admins`` list)."""
+        return self._admins.get(council, frozenset())
 
     def people(self, council: str, key: str, gender: str | None = None) -> list[Person]:
         found = self.root.get(council, CouncilContacts({})).root.get(key, [])

@@ -9,7 +9,22 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, inspect, select, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 metadata = MetaData()
@@ -60,6 +75,7 @@ subscriptions = Table(
     Column("reminder_index", Integer, nullable=False, default=0),
     Column("created_at", Float, nullable=False),
     Column("subscribed_by", String(200), nullable=True),  # the platform user id of the admin, to tell them
+    Column("workspace", String(200), nullable=True),  # the Slack team / Teams tenant: whose token posts there
 )
 
 announced_versions = Table(
@@ -101,6 +117,79 @@ outbox = Table(
     Column("sent_at", Float, nullable=True),
     Column("pages_sent", Integer, nullable=False, default=0, server_default="0"),  # a message may span pages
     Column("claim_token", String(40), nullable=True),  # fences a sender whose lease another has taken
+)
+
+# Slack installations and OAuth state: the tables slack_sdk's own SQLAlchemy stores read and write
+# (``adapters/slack/installations.py`` runs those stores over this database). Declared here because
+# the core imports no platform library; a test holds them equal to slack_sdk's definitions.
+slack_installations = Table(
+    "slack_installations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(32), nullable=False),
+    Column("app_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    Column("enterprise_url", String(200)),
+    Column("team_id", String(32)),
+    Column("team_name", String(200)),
+    Column("bot_token", String(200)),
+    Column("bot_id", String(32)),
+    Column("bot_user_id", String(32)),
+    Column("bot_scopes", String(1000)),
+    Column("bot_refresh_token", String(200)),
+    Column("bot_token_expires_at", DateTime),
+    Column("user_id", String(32), nullable=False),
+    Column("user_token", String(200)),
+    Column("user_scopes", String(1000)),
+    Column("user_refresh_token", String(200)),
+    Column("user_token_expires_at", DateTime),
+    Column("incoming_webhook_url", String(200)),
+    Column("incoming_webhook_channel", String(200)),
+    Column("incoming_webhook_channel_id", String(200)),
+    Column("incoming_webhook_configuration_url", String(200)),
+    Column("is_enterprise_install", Boolean, default=False, nullable=False),
+    Column("token_type", String(32)),
+    Column("installed_at", DateTime, nullable=False, default=func.now()),
+    Index("slack_installations_idx", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
+)
+
+slack_bots = Table(
+    "slack_bots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(32), nullable=False),
+    Column("app_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    Column("team_id", String(32)),
+    Column("team_name", String(200)),
+    Column("bot_token", String(200)),
+    Column("bot_id", String(32)),
+    Column("bot_user_id", String(32)),
+    Column("bot_scopes", String(1000)),
+    Column("bot_refresh_token", String(200)),
+    Column("bot_token_expires_at", DateTime),
+    Column("is_enterprise_install", Boolean, default=False, nullable=False),
+    Column("installed_at", DateTime, nullable=False, default=func.now()),
+    Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
+)
+
+slack_oauth_states = Table(
+    "slack_oauth_states",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", String(200), nullable=False),
+    Column("expire_at", DateTime, nullable=False),
+)
+
+workspace_councils = Table(
+    "workspace_councils",
+    metadata,
+    Column("platform", String(20), primary_key=True),
+    Column("workspace", String(200), primary_key=True),  # a Slack team or Enterprise Grid org id, a Teams tenant id
+    Column("council", String(60), nullable=False),
+    Column("chosen_at", Float, nullable=False),
 )
 
 Migration = Callable[[AsyncConnection], Awaitable[None]]
@@ -151,6 +240,19 @@ async def _v7_subscribed_by(conn: AsyncConnection) -> None:
     await _add_columns(conn, subscriptions, ["subscribed_by"])
 
 
+async def _v8_slack_installations(conn: AsyncConnection) -> None:
+    tables = [slack_installations, slack_bots, slack_oauth_states]
+    await conn.run_sync(lambda sync: metadata.create_all(sync, tables=tables, checkfirst=True))
+
+
+async def _v9_workspace_councils(conn: AsyncConnection) -> None:
+    await conn.run_sync(lambda sync: workspace_councils.create(sync, checkfirst=True))
+
+
+async def _v10_subscription_workspace(conn: AsyncConnection) -> None:
+    await _add_columns(conn, subscriptions, ["workspace"])
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "triage state: button answers with an expiry", _v1_triage_state),
     (2, "delivered events: platform event ids already handled, for redeliveries", _v2_delivered_events),
@@ -159,6 +261,9 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (5, "events being answered (a lease) apart from events answered", _v5_events_in_progress),
     (6, "outbox: pages delivered per message, a token per claim", _v6_outbox_pages_and_fencing),
     (7, "subscriptions: who subscribed, to be told if it stops", _v7_subscribed_by),
+    (8, "Slack installations per workspace and OAuth state (slack_sdk's tables)", _v8_slack_installations),
+    (9, "which council each workspace or tenant chose (/protocol council)", _v9_workspace_councils),
+    (10, "subscriptions: the workspace or tenant a channel is in, to post with its token", _v10_subscription_workspace),
 ]
 
 _LOCK_ID = 0x636861746F7073  # "chatops"

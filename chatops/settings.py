@@ -17,6 +17,16 @@ DEFAULT_PORT = 3978
 
 
 @dataclass(frozen=True)
+class TeamsRegistration:
+    """One council's single-tenant Azure bot pointing at this host (an entry of ``CHATOPS_TEAMS_BOTS``)."""
+
+    app_id: str
+    app_password: str = field(repr=False)
+    tenant_id: str = ""
+    council: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     council: str | None = None
     protocol_dirs: tuple[Path, ...] = ()
@@ -28,6 +38,9 @@ class Settings:
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
+    slack_redirect_uri: str | None = None
     slack_councils: dict[str, str] = field(default_factory=dict)
     microsoft_app_id: str | None = None
     microsoft_app_password: str | None = field(default=None, repr=False)
@@ -39,6 +52,7 @@ class Settings:
     teams_dev: bool = False
     admins: frozenset[str] = frozenset()
     publish_on_start: bool = True
+    teams_bots: tuple[TeamsRegistration, ...] = ()
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -80,6 +94,12 @@ class Settings:
             raise SettingsError("CHATOPS_SLACK_API_URL must be an http:// or https:// URL")
         if slack_api_url and not slack_api_url.endswith("/"):
             slack_api_url += "/"
+        client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+        if bool(client_id) != bool(client_secret):
+            raise SettingsError("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are needed together (Slack distribution)")
+        redirect_uri = get("SLACK_REDIRECT_URI")
+        if redirect_uri and not redirect_uri.startswith("https://"):
+            raise SettingsError("SLACK_REDIRECT_URI must be an https:// URL ending /slack/oauth_redirect")
         urls = {}
         for name in ("CHATOPS_GRAPH_URL", "CHATOPS_LOGIN_URL"):
             url = get(name)
@@ -101,6 +121,10 @@ class Settings:
             raise SettingsError("MICROSOFT_APP_TENANT_ID is needed for a SingleTenant bot (MICROSOFT_APP_TYPE)")
         if app_id and app_type != "UserAssignedMSI" and not get("MICROSOFT_APP_PASSWORD"):
             raise SettingsError("MICROSOFT_APP_PASSWORD is needed with MICROSOFT_APP_ID")
+        bots_file = get("CHATOPS_TEAMS_BOTS")
+        teams_bots = _teams_bots(Path(bots_file).expanduser()) if bots_file else ()
+        if teams_bots and app_id:
+            raise SettingsError("set CHATOPS_TEAMS_BOTS or MICROSOFT_APP_ID, not both (put every bot in the file)")
         dev = (get("CHATOPS_TEAMS_DEV") or "").lower()
         if dev not in ("", "0", "1", "true", "false", "yes", "no"):
             raise SettingsError("CHATOPS_TEAMS_DEV must be 1 or 0")
@@ -115,6 +139,9 @@ class Settings:
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),
             slack_app_token=get("SLACK_APP_TOKEN"),
             slack_api_url=slack_api_url,
+            slack_client_id=client_id,
+            slack_client_secret=client_secret,
+            slack_redirect_uri=redirect_uri,
             slack_councils=_pairs("CHATOPS_SLACK_COUNCILS", get("CHATOPS_SLACK_COUNCILS")),
             microsoft_app_id=app_id,
             microsoft_app_password=get("MICROSOFT_APP_PASSWORD"),
@@ -125,8 +152,44 @@ class Settings:
             login_url=urls.get("CHATOPS_LOGIN_URL", cls.login_url),
             teams_dev=dev in ("1", "true", "yes"),
             admins=frozenset(a.strip() for a in (get("CHATOPS_ADMINS") or "").split(",") if a.strip()),
+            teams_bots=teams_bots,
             publish_on_start=(get("CHATOPS_PUBLISH_ON_START") or "1").lower() not in ("0", "false", "no", "off"),
         )
+
+
+def _teams_bots(path: Path) -> tuple[TeamsRegistration, ...]:
+    """``CHATOPS_TEAMS_BOTS``: a YAML (or JSON) list of ``{app_id, app_password, tenant_id, council}``,
+    one per council's single-tenant bot. Problems name the entry and the field, never a password."""
+    import yaml
+
+    name = "CHATOPS_TEAMS_BOTS"
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{name}: {path} is not a file") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise SettingsError(f"{name}: cannot read {path} ({type(exc).__name__})") from None
+    if not isinstance(entries, list) or not entries:
+        raise SettingsError(f"{name}: {path} must be a list of bots, each with app_id, app_password, tenant_id")
+    out: list[TeamsRegistration] = []
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            raise SettingsError(f"{name}: bot {number} must be a mapping with app_id, app_password, tenant_id")
+        unknown = set(entry) - {"app_id", "app_password", "tenant_id", "council"}
+        if unknown:
+            raise SettingsError(f"{name}: bot {number} has unknown fields: {', '.join(sorted(map(str, unknown)))}")
+        for key in ("app_id", "app_password", "tenant_id"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise SettingsError(f"{name}: bot {number} needs {key}")
+        council = entry.get("council")
+        if council is not None and not isinstance(council, str):
+            raise SettingsError(f"{name}: bot {number}'s council must be a council id")
+        if any(b.app_id == entry["app_id"].strip() for b in out):
+            raise SettingsError(f"{name}: bot {number} repeats the app_id of an earlier bot")
+        out.append(
+            TeamsRegistration(entry["app_id"].strip(), entry["app_password"], entry["tenant_id"].strip(), council)
+        )
+    return tuple(out)
 
 
 def _pairs(name: str, value: str | None) -> dict[str, str]:

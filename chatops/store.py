@@ -25,7 +25,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 
 from .errors import SettingsError, StoreError
-from .migrations import conversation_refs, delivered_events, drop_all, migrate, triage_state
+from .migrations import (
+    conversation_refs,
+    delivered_events,
+    drop_all,
+    migrate,
+    triage_state,
+    workspace_councils,
+)
 
 EVENT_MEMORY_SECONDS = 24 * 3600
 """How long an event id is remembered: platforms redeliver within minutes, not days."""
@@ -367,3 +374,15 @@ class Store:
         """``forget``: the person's kept answers and where the bot could write to them (their user id)."""
         answers = await self.forget(user_key(platform, user))
         return await self.forget_reference(person_reference_key(platform, user)) or answers
+
+    # --- which council a workspace is -------------------------------------------------------------
+    async def chosen_council(self, platform: str, workspace: str) -> str | None:
+        """The council an admin chose for a workspace (``/protocol council``), or None."""
+        row = workspace_councils.c
+        rows = await self.read(select(row.council).where(and_(row.platform == platform, row.workspace == workspace)))
+        return str(rows[0].council) if rows else None
+
+    async def choose_council(self, platform: str, workspace: str, council: str) -> None:
+        values = {"platform": platform, "workspace": workspace, "council": council, "chosen_at": self.now()}
+        row = workspace_councils.c
+        await self.write(self.upsert(workspace_councils, [row.platform, row.workspace], values))

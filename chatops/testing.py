@@ -95,6 +95,6 @@ class _Recorder(Messenger):
     def __init__(self, sent: list[tuple[Person, str]]) -> None:
         self.sent = sent
 
-    async def send(self, person: Person, text: str) -> bool:
+    async def send(self, person: Person, text: str, workspace: str | None = None) -> bool:
         self.sent.append((person, text))
         return True

@@ -322,6 +322,31 @@ ADMINS_UNCHECKED = (
     "Please try again in a few minutes; if it keeps happening, ask your IT team to check the app's permissions."
 )
 CHANNEL_ONLY = "Use this in the channel you want to change, not in a private message."
+
+# --- which council a workspace (Slack) or tenant (Teams) is: /protocol council ------------------------
+COUNCIL_COMMAND = "council"
+COUNCIL_TITLE = "Which council"
+COUNCIL_LINE = "• `{id}` — {name}"
+COUNCIL_CHOOSE = (
+    "I serve several councils and don't know yet which one you belong to. A workspace admin or team owner "
+    "can choose by typing `/protocol council` and the council's id, for example `/protocol council {example}`:\n"
+    "{councils}"
+)
+COUNCIL_NOW = (
+    "Here I use {council}'s protocol. A workspace admin or team owner can change that with "
+    "`/protocol council` and one of these ids:\n{councils}"
+)
+COUNCIL_CHOSEN = "From now on I use {council}'s protocol here. Type `/protocol help` to see what you can ask."
+COUNCIL_UNKNOWN = "I don't know a council with the id `{typed}`. Choose one of these:\n{councils}"
+COUNCIL_FIXED = (
+    "Here I use {council}'s protocol, as set by whoever runs this service, so it can't be changed with "
+    "`/protocol council`. If it is wrong, please tell them."
+)
+COUNCIL_ADMINS_ONLY = (
+    "Only a workspace admin, a team owner or someone named by your IT team can choose the council. "
+    "Ask one of them to type `/protocol council` and the council's id."
+)
+COUNCIL_NOWHERE = "The council is chosen for a whole Slack workspace or Teams organisation, from there."
 ACKED = "Thank you: I've noted that you have read {version} of {council}'s protocol."
 ALREADY_ACKED = "You had already noted that you read this version. Thank you."
 ACKS_TITLE = "Who has read the current version"

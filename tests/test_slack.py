@@ -24,6 +24,7 @@ from adapters.slack.testing import Call, FakeSlackAPI, signed
 from adapters.web import create_app, slack_app
 from chatops import wording
 from chatops.bot import Bot
+from chatops.channels import Channels
 from chatops.contacts import load_contacts
 from chatops.councils import Library
 from chatops.settings import Settings
@@ -373,6 +374,21 @@ async def test_mentions_in_a_channel_are_answered_privately(slack: Slack) -> Non
     )
     [ephemeral] = await slack.api.wait("chat.postEphemeral")
     assert ephemeral["user"] == "U1" and "2.3" in ephemeral["text"]
+
+
+async def test_an_admin_can_subscribe_a_channel_by_mentioning_the_bot(slack: Slack) -> None:
+    mention = {"type": "app_mention", "channel": "C7", "text": "<@UBOT> subscribe", "ts": "1.0"}
+    await slack.event({**mention, "user": "U1"}, "EvNotAdmin")
+    [refused] = await slack.api.wait("chat.postEphemeral")
+    assert "Only a workspace admin" in refused["text"]
+    slack.api.admins.add("UADMIN")
+    await slack.event({**mention, "user": "UADMIN"}, "EvAdmin")
+    accepted = (await slack.api.wait("chat.postEphemeral", 2))[1]
+    assert accepted["user"] == "UADMIN" and "now follows" in accepted["text"]
+    store = slack_store(slack)
+    subscription = await Channels(store).subscription("slack", "C7")
+    await store.close()
+    assert subscription is not None and subscription.active and subscription.workspace == "T1"
 
 
 @pytest.mark.parametrize(

@@ -19,11 +19,11 @@ from aiohttp.test_utils import TestServer
 from adapters.teams.app import TeamsEndpoint, build_endpoint
 from adapters.teams.testing import (
     APP_PASSWORD,
-    OUTBOUND_TOKEN,
     FakeBotFramework,
     StaticCredentialsFactory,
     Tokens,
     activity,
+    outbound_token,
 )
 from adapters.web import READ_TIMEOUT, create_app, slack_app
 from chatops import wording
@@ -155,7 +155,7 @@ async def test_a_command_in_personal_chat_gets_a_card_with_references(teams: Tea
     assert "§3 Employees can expect from members:" in text and "Not to be subject to bullying" in text
     assert "Telford and Wrekin Borough Council — Protocol on Member/Officer Relations" in text
     assert "/protocol expectations councillor" in choices_of(card).values()
-    assert teams.fake.authorizations[-1] == f"Bearer {OUTBOUND_TOKEN}"
+    assert teams.fake.authorizations[-1] == f"Bearer {outbound_token(APP_ID)}"
     same = card_of(await teams.say("protocol expectations officer"))
     assert same["body"][0]["text"] == card["body"][0]["text"]
 

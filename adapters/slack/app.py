@@ -26,6 +26,8 @@ from typing import Any
 import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -41,6 +43,7 @@ from chatops.reply import Reply
 from ..untrusted import retry_after
 from .blocks import ACTION_PREFIX, SHARE_ACTION, RenderCache, home_view, messages
 from .deliver import REPLY_CHECK_SECONDS, REPLY_TYPE, api_error, find_reply, label, plain_client
+from .installations import InstalledAuthorize, WorkspaceTokens
 
 log = logging.getLogger("chatops.slack")
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
@@ -80,17 +83,26 @@ class _AnsweringApp(AsyncApp):
 
 
 class SlackMessenger:
-    """Delivers a confirmed hand-off as a Slack direct message to the contact's user id."""
+    """Delivers a confirmed hand-off as a Slack direct message to the contact's user id: with the
+    one workspace's token, or (``tokens``: distribution) with that of the workspace it came from."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, tokens: WorkspaceTokens | None = None) -> None:
         self.client = client
+        self.tokens = tokens
 
-    async def send(self, person: Person, text: str) -> bool:
+    async def send(self, person: Person, text: str, workspace: str | None = None) -> bool:
         if not person.slack:
             return False
+        client = self.client
+        if self.tokens is not None:
+            token = await self.tokens(workspace)
+            if token is None:
+                log.error("hand-off not delivered: the app is not installed in that workspace")
+                return False
+            client = web_client(token, self.client.base_url)
         try:
-            opened = await self.client.conversations_open(users=person.slack)
-            await self.client.chat_postMessage(channel=opened["channel"]["id"], text=text)
+            opened = await client.conversations_open(users=person.slack)
+            await client.chat_postMessage(channel=opened["channel"]["id"], text=text)
         except SlackApiError as exc:
             log.error("hand-off not delivered: %s", api_error(exc))
             return False
@@ -125,34 +137,61 @@ def web_client(token: str | None, base_url: str | None) -> AsyncWebClient:
 
 
 def build_app(
-    bot: Bot, *, token: str | None, api_url: str | None = None, councils: Mapping[str, str] | None = None
+    bot: Bot,
+    *,
+    token: str | None,
+    api_url: str | None = None,
+    councils: Mapping[str, str] | None = None,
+    oauth: AsyncOAuthSettings | None = None,
 ) -> AsyncApp:
     """The bolt app. ``councils`` maps Slack team ids to council ids (else the default council).
 
-    Requests reach it only through :class:`SlackGuard` (HTTP) or Socket Mode, so bolt's own
-    signature check, which logs bodies it refuses, is off.
+    With ``oauth`` (distribution: many workspaces), each request is answered with its workspace's
+    token from the installation store, and uninstalling or revoking removes it there; else every
+    request is answered with ``token``. Listeners use the client bolt gives each request, which
+    carries that token. Requests reach the app only through :class:`SlackGuard` (HTTP) or Socket
+    Mode, so bolt's own signature check, which logs bodies it refuses, is off.
     """
-    client = web_client(token, api_url)
-    reader = plain_client(token, api_url, REPLY_CHECK_SECONDS)  # looks for earlier replies, never waits long
+    client = web_client(token, api_url)  # in distribution, the OAuth flow's (oauth.v2.access) client
 
     async def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
         # one workspace token, no auth.test round trip before the first acknowledgement
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=token)
 
-    app = _AnsweringApp(
-        client=client,
-        authorize=authorize,
-        process_before_response=False,
-        request_verification_enabled=False,
-        logger=logging.getLogger("slack_bolt"),
-    )
+    if oauth is not None:
+        app = _AnsweringApp(
+            client=client,
+            oauth_settings=oauth,
+            authorize=InstalledAuthorize(oauth.installation_store),  # type: ignore[arg-type]  # bolt takes an AsyncAuthorize too
+            installation_store=oauth.installation_store,
+            process_before_response=False,
+            request_verification_enabled=False,
+            logger=logging.getLogger("slack_bolt"),
+        )
+        revocations = AsyncTokenRevocationListeners(oauth.installation_store)
+
+        @app.event("app_uninstalled")
+        async def on_uninstalled(context: AsyncBoltContext) -> None:
+            await revocations.handle_app_uninstalled_events(_installed_as(context))
+
+        @app.event("tokens_revoked")
+        async def on_tokens_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
+            await revocations.handle_tokens_revoked_events(event, _installed_as(context))
+    else:
+        app = _AnsweringApp(
+            client=client,
+            authorize=authorize,
+            process_before_response=False,
+            request_verification_enabled=False,
+            logger=logging.getLogger("slack_bolt"),
+        )
     team_councils = dict(councils or {})
     rendered = RenderCache()
 
     def council(team: str | None) -> str | None:
         return team_councils.get(team or "")
 
-    async def post(channel: str, reply: Reply, event: str | None = None) -> None:
+    async def post(client: AsyncWebClient, channel: str, reply: Reply, event: str | None = None) -> None:
         """Post a reply's pages; those answering an event carry its key, to be found after a crash."""
         pages = messages(reply)
         for number, message in enumerate(pages):
@@ -160,9 +199,9 @@ def build_app(
             metadata = label(REPLY_TYPE, event=event, page=number, last=last) if event else None
             await client.chat_postMessage(channel=channel, metadata=metadata, **message)
 
-    async def direct(user: str, reply: Reply, event: str | None = None) -> None:
+    async def direct(client: AsyncWebClient, user: str, reply: Reply, event: str | None = None) -> None:
         opened = await client.conversations_open(users=user)
-        await post(opened["channel"]["id"], reply, event)
+        await post(client, opened["channel"]["id"], reply, event)
 
     @app.middleware
     async def handle_each_event_once(body: dict[str, Any], context: AsyncBoltContext, next: Any) -> BoltResponse | None:
@@ -207,6 +246,7 @@ def build_app(
         if key is None or since is None:
             return False
         found: bool | str
+        reader = plain_client(context.bot_token, api_url, REPLY_CHECK_SECONDS)  # never waits long
         try:
             where = channel or (await reader.conversations_open(users=user))["channel"]["id"]
         except SlackApiError as exc:
@@ -220,7 +260,7 @@ def build_app(
             return False
         return found
 
-    async def is_admin(user: str) -> bool | None:
+    async def is_admin(client: AsyncWebClient, user: str) -> bool | None:
         """Workspace admins and owners may change what a channel follows (users:read); None: can't tell."""
         try:
             info = await client.users_info(user=user)
@@ -235,7 +275,7 @@ def build_app(
 
     names: dict[str, str] = {}  # user id → the name people see, from users.info (users:read)
 
-    async def name_of(user: str) -> str:
+    async def name_of(client: AsyncWebClient, user: str) -> str:
         """Someone's name as Slack shows it, for what the bot writes about them (a hand-off, the
         acknowledgements list): a mention's markup is not a name outside a Slack message."""
         if user not in names:
@@ -253,16 +293,18 @@ def build_app(
             names[user] = str(name)
         return names[user]
 
-    bot_user: list[str] = []  # the bot's own user id, from auth.test, once
+    bot_users: dict[str, str] = {}  # token → the bot's own user id, from auth.test, once
 
-    async def invite() -> str:
-        """``/invite @bot`` as the admin should type it (a mention renders as the bot's name)."""
+    async def invite(client: AsyncWebClient, context: AsyncBoltContext) -> str:
+        """``/invite @bot`` as the admin should type it (a mention renders as the bot's name); the
+        installation knows the bot's user id, else auth.test is asked once."""
+        bot_user = context.bot_user_id or bot_users.get(client.token or "")
         if not bot_user:
             with contextlib.suppress(SlackApiError, TimeoutError, aiohttp.ClientError):
-                bot_user.append(str((await client.auth_test())["user_id"]))
-        return f"/invite <@{bot_user[0]}>" if bot_user else "/invite @ and the app's name"
+                bot_user = bot_users[client.token or ""] = str((await client.auth_test())["user_id"])
+        return f"/invite <@{bot_user}>" if bot_user else "/invite @ and the app's name"
 
-    async def in_channel(channel: str) -> bool | None:
+    async def in_channel(client: AsyncWebClient, channel: str) -> bool | None:
         """Whether the bot is a member of the channel, so can post there (conversations.info with
         channels:read, groups:read; a private channel it is not in is "not found"); None: can't tell."""
         try:
@@ -278,7 +320,7 @@ def build_app(
         found = info.get("channel")
         return bool(isinstance(found, dict) and found.get("is_member"))
 
-    def command_turn(command: dict[str, Any], admin: bool | None = False) -> Turn:
+    def command_turn(command: dict[str, Any], context: AsyncBoltContext, admin: bool | None = False) -> Turn:
         return Turn(
             text=f"{wording.COMMAND_PREFIX} {command.get('text', '')}",
             user=command["user_id"],
@@ -287,21 +329,24 @@ def build_app(
             user_name=names.get(command["user_id"]) or command.get("user_name") or wording.SOMEONE,
             channel=command.get("channel_id"),
             is_admin=admin,
+            workspace=_workspace(context),
         )
 
     @app.command("/protocol")
-    async def on_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
+    async def on_command(
+        ack: Any, command: dict[str, Any], respond: Any, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         text = command.get("text", "")
         if needs_admin(text):
             await ack()  # asking Slack who this is can outlast Slack's 3 s: answer through response_url
-            for page in await channel_command(command):
+            for page in await channel_command(client, context, command):
                 await respond(response_type="ephemeral", **page)
             return
-        turn = command_turn(command)
+        turn = command_turn(command, context)
         reply = await bot.handle(turn)
         if reply.move_to_direct:
             try:  # said only once it is true: the reply is in the direct messages
-                await direct(command["user_id"], reply)
+                await direct(client, command["user_id"], reply)
             except (SlackApiError, TimeoutError, aiohttp.ClientError) as exc:
                 log.warning("cannot open a direct message: %s", type(exc).__name__)
                 pages = messages(reply)  # private anyway: only this person sees it
@@ -314,22 +359,24 @@ def build_app(
         for page in pages[1:]:
             await respond(response_type="ephemeral", **page)
 
-    async def channel_command(command: dict[str, Any]) -> list[dict[str, Any]]:
+    async def channel_command(
+        client: AsyncWebClient, context: AsyncBoltContext, command: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """subscribe and the other admin words, after the ack: the admin check, and for subscribe
         whether the bot can post in the channel at all (else the admin is told how to add it)."""
         user, channel = command["user_id"], command.get("channel_id")
-        admin = await is_admin(user)
+        admin = await is_admin(client, user)
         subscribing = command.get("text", "").casefold().split()[:1] == ["subscribe"]
         if subscribing and channel and not channel.startswith("D") and (admin or user in bot.admins):
-            member = await in_channel(channel)
+            member = await in_channel(client, channel)
             if member is False:
-                return [{"text": NOT_IN_CHANNEL.format(invite=await invite())}]
+                return [{"text": NOT_IN_CHANNEL.format(invite=await invite(client, context))}]
             if member is None:
                 return [{"text": MEMBERSHIP_UNCHECKED}]
-        return messages(await bot.handle(command_turn(command, admin)))
+        return messages(await bot.handle(command_turn(command, context, admin)))
 
     @app.event("message")
-    async def on_direct_message(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_direct_message(event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
         async with answering(context):
             if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
                 return
@@ -341,12 +388,13 @@ def build_app(
                 council=council(context.team_id),
                 direct=True,
                 platform="slack",
-                user_name=await name_of(event["user"]),
+                user_name=await name_of(client, event["user"]),
+                workspace=_workspace(context),
             )
-            await post(event["channel"], await bot.handle(turn), context.get(_EVENT))
+            await post(client, event["channel"], await bot.handle(turn), context.get(_EVENT))
 
     @app.event("app_mention")
-    async def on_mention(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_mention(event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
         async with answering(context):
             # only what goes to the person's direct messages can be found again; an ephemeral answer
             # leaves nothing in history, so after a crash it may be shown twice
@@ -358,10 +406,14 @@ def build_app(
                 user=event["user"],
                 council=council(context.team_id),
                 platform="slack",
+                channel=event.get("channel"),
+                # the bot hears mentions only where it is a member, so an admin may subscribe this way
+                is_admin=await is_admin(client, event["user"]) if needs_admin(text) else False,
+                workspace=_workspace(context),
             )
             reply = await bot.handle(turn)
             if reply.move_to_direct:
-                await direct(event["user"], reply, context.get(_EVENT))
+                await direct(client, event["user"], reply, context.get(_EVENT))
                 text_only = wording.CONCERN_ONLY_PRIVATE
                 await client.chat_postEphemeral(channel=event["channel"], user=event["user"], text=text_only)
                 return
@@ -369,18 +421,32 @@ def build_app(
                 await client.chat_postEphemeral(channel=event["channel"], user=event["user"], **page)
 
     @app.event("app_home_opened")
-    async def on_home(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_home(event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
         async with answering(context):
             if event.get("tab", "home") != "home":
                 return
-            await client.views_publish(user_id=event["user"], view=home_view(bot.home(council(context.team_id))))
+            home = await bot.workspace_home("slack", _workspace(context), council(context.team_id))
+            await client.views_publish(user_id=event["user"], view=home_view(home))
 
     @app.action(SHARE_ACTION)
-    async def on_share(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+    async def on_share(
+        ack: Any,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Any,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
         await ack()
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
-        turn = Turn(text=action["value"], user=user, council=council(_team(body)), platform="slack")
+        turn = Turn(
+            text=action["value"],
+            user=user,
+            council=council(_team(body)),
+            platform="slack",
+            workspace=_workspace(context),
+        )
         reply = await bot.handle(turn)
         if channel is None or reply.move_to_direct or not reply.shareable:
             return
@@ -392,13 +458,22 @@ def build_app(
             if api_error(exc) not in ("not_in_channel", "channel_not_found"):
                 raise
             await respond(
-                replace_original=False, response_type="ephemeral", text=CANNOT_SHARE.format(invite=await invite())
+                replace_original=False,
+                response_type="ephemeral",
+                text=CANNOT_SHARE.format(invite=await invite(client, context)),
             )
             return
         await respond(delete_original=True)
 
     @app.action(re.compile(rf"^{ACTION_PREFIX}\d+$"))
-    async def on_choice(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+    async def on_choice(
+        ack: Any,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Any,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
         await ack()
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id")
@@ -410,13 +485,14 @@ def build_app(
             council=council(_team(body)),
             direct=private,
             platform="slack",
-            user_name=await name_of(user),
+            user_name=await name_of(client, user),
+            workspace=_workspace(context),
         )
         reply = await bot.handle(turn)
         if in_home or (reply.move_to_direct and not private):
-            await direct(user, reply)
+            await direct(client, user, reply)
         elif private and channel:
-            await post(channel, reply)
+            await post(client, channel, reply)
         elif not body.get("container", {}).get("is_ephemeral", True):
             # a button on a message everyone sees (an announcement): answer only the person who pressed it
             for page in messages(reply):
@@ -433,6 +509,22 @@ def build_app(
         log.error("slack listener failed: %s %s", type(error).__name__, detail)
 
     return app
+
+
+def _workspace(context: AsyncBoltContext) -> str | None:
+    """Whose council and token a request is: its workspace (team), or its Enterprise Grid org when
+    the app is installed org-wide (then one installation, one council, for all the org's workspaces)."""
+    if context.is_enterprise_install and context.enterprise_id:
+        return str(context.enterprise_id)
+    return context.team_id
+
+
+def _installed_as(context: AsyncBoltContext) -> AsyncBoltContext:
+    """The context as the installation is kept: an org-wide (Enterprise Grid) installation has no
+    team, though its events come from one of the org's workspaces."""
+    if context.is_enterprise_install:
+        context["team_id"] = None
+    return context
 
 
 def _team(body: dict[str, Any]) -> str | None:

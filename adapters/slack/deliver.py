@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -86,16 +87,42 @@ def label_of(message: Any, event_type: str) -> dict[str, Any]:
 
 
 class SlackDeliverer:
-    def __init__(self, token: str | None, base_url: str | None = None, timeout: int = SEND_TIMEOUT) -> None:
+    """Posts outbox messages: with one workspace's token, or (``tokens``: distribution to many
+    workspaces) with the token of the workspace each channel is in."""
+
+    def __init__(
+        self,
+        token: str | None,
+        base_url: str | None = None,
+        timeout: int = SEND_TIMEOUT,
+        tokens: Callable[[str], Awaitable[str | None]] | None = None,
+    ) -> None:
         self.client = plain_client(token, base_url, timeout)
+        self.base_url = base_url
         self.timeout = timeout
+        self.tokens = tokens
+        self._clients: dict[str, AsyncWebClient] = {}
+
+    async def _client(self, channel: str) -> AsyncWebClient | None:
+        """The client to post in ``channel`` with; None: the app is not installed in its workspace."""
+        if self.tokens is None:
+            return self.client
+        token = await self.tokens(channel)
+        if token is None:
+            return None
+        if token not in self._clients:
+            self._clients[token] = plain_client(token, self.base_url, self.timeout)
+        return self._clients[token]
 
     async def deliver(self, channel: str, reply: Reply, key: str, first: int, sent: PageSent) -> Outcome:
         pages = messages(reply)
+        client = await self._client(channel)
+        if client is None:
+            return Gone("the app is not installed in this channel's workspace")
         for number in range(first, len(pages)):
             metadata = label(EVENT_TYPE, outbox=key, page=number)
             try:
-                await self.client.chat_postMessage(channel=channel, metadata=metadata, **pages[number])
+                await client.chat_postMessage(channel=channel, metadata=metadata, **pages[number])
             except SlackApiError as exc:
                 return _failure(exc)
             except aiohttp.ClientConnectorError:
@@ -108,9 +135,13 @@ class SlackDeliverer:
 
     async def tell(self, user: str, channel: str, reason: str) -> None:
         """A direct message to the admin who subscribed a channel that stopped following the protocol."""
+        client = await self._client(channel)
+        if client is None:
+            log.warning("could not tell the admin that a subscription stopped: the app is not installed there")
+            return
         try:
-            opened = await self.client.conversations_open(users=user)
-            await self.client.chat_postMessage(
+            opened = await client.conversations_open(users=user)
+            await client.chat_postMessage(
                 channel=opened["channel"]["id"], text=STOPPED.format(channel=f"<#{channel}>", reason=reason)
             )
         except SlackApiError as exc:
@@ -129,10 +160,13 @@ class SlackDeliverer:
             "include_all_metadata": True,
             "limit": HISTORY_PAGE,
         }
+        client = await self._client(channel)
+        if client is None:
+            return Gone("the app is not installed in this channel's workspace")
         cursor, waits = None, 0
         for _ in range(HISTORY_PAGES):
             try:
-                history = await self.client.conversations_history(channel=channel, cursor=cursor, **window)
+                history = await client.conversations_history(channel=channel, cursor=cursor, **window)
             except SlackApiError as exc:
                 status, wait = exc.response.status_code, retry_after(exc.response.headers.get("Retry-After"))
                 if status == 429 and waits < HISTORY_WAITS:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
@@ -39,6 +40,25 @@ class Call:
     args: dict[str, Any]
     at: float = field(default_factory=time.time)  # when it took effect: a posted message's ts
     ok: bool = True  # False: answered with an error (429, ok: false), nothing happened
+    token: str | None = None  # the bearer token the call was made with
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A workspace (or, with ``enterprise`` and no ``team``, an Enterprise Grid org) that installs
+    the app: its install code is exchanged by ``oauth.v2.access`` for its own bot token."""
+
+    team: str | None
+    enterprise: str | None = None
+    installer: str = "UINSTALLER"
+
+    @property
+    def token(self) -> str:
+        return f"xoxb-{self.team or self.enterprise}-bot"
+
+    @property
+    def bot_user(self) -> str:
+        return f"UBOT{self.team or self.enterprise}"
 
 
 @dataclass
@@ -57,6 +77,10 @@ class FakeSlackAPI:
     arriving: int = 0  # calls on their way in (slow), not yet taken effect
     history_page: int = 200  # messages per conversations.history page (15 for non-Marketplace apps)
     history_period: float = 0.0  # at most one conversations.history call per this many seconds (60 for them)
+    client_id: str = "111.222"  # the app's OAuth credentials, checked by oauth.v2.access
+    client_secret: str = "fake-client-secret"
+    codes: dict[str, Workspace] = field(default_factory=dict)  # install codes not yet exchanged
+    revoked: set[str] = field(default_factory=set)  # tokens answered with invalid_auth (uninstalled)
     _history_last: float = field(default=-1e9, repr=False)
     _fail_after: dict[str, int] = field(default_factory=dict, repr=False)
 
@@ -78,6 +102,16 @@ class FakeSlackAPI:
     def response_url(self, name: str = "cmd") -> str:
         assert self.server is not None
         return str(self.server.make_url(f"/respond/{name}"))
+
+    def install_code(self, workspace: Workspace) -> str:
+        """The code Slack would put in the redirect after someone approves the install: usable once."""
+        code = uuid.uuid4().hex
+        self.codes[code] = workspace
+        return code
+
+    def tokens(self, method: str) -> list[str | None]:
+        """The token each call of ``method`` was made with, in order."""
+        return [c.token for c in self.calls if c.method == method]
 
     def made(self, method: str) -> list[dict[str, Any]]:
         """Every call of ``method``, including those answered with an error."""
@@ -132,6 +166,15 @@ class FakeSlackAPI:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._args(request)
+        authorization = request.headers.get("Authorization", "")
+        token = authorization.removeprefix("Bearer ") if authorization.startswith("Bearer ") else None
+        if method == "oauth.v2.access":
+            answer = self._oauth_access(authorization, args)
+            self.calls.append(Call(method, {k: v for k, v in args.items() if k != "client_secret"}, ok=answer["ok"]))
+            return web.json_response(answer)
+        if token in self.revoked:
+            self.calls.append(Call(method, args, ok=False, token=token))
+            return web.json_response({"ok": False, "error": "invalid_auth"})
         if method == "chat.postMessage" and args.get("channel") in self.outside:
             self.calls.append(Call(method, args, ok=False))
             return web.json_response({"ok": False, "error": "not_in_channel"})
@@ -155,20 +198,52 @@ class FakeSlackAPI:
             self._fail_after[method] -= 1
             pending = None
         if pending:
-            self.calls.append(Call(method, args, ok=False))
+            self.calls.append(Call(method, args, ok=False, token=token))
             status, body, headers = pending.pop(0)
             if self.delay:
                 await asyncio.sleep(self.delay)
             return web.json_response(body, status=status, headers=headers)
-        self.calls.append(Call(method, args))
-        answer = self._ok(method, args)
+        self.calls.append(Call(method, args, token=token))
+        answer = self._ok(method, args, token)
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.late.get(method):
             await asyncio.sleep(self.late[method].pop(0))
         return web.json_response(answer)
 
-    def _ok(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _oauth_access(self, authorization: str, args: dict[str, Any]) -> dict[str, Any]:
+        """oauth.v2.access: the app's credentials (HTTP Basic, as slack_sdk sends them, or in the
+        form) and an install code not used before, exchanged for that workspace's bot token."""
+        client_id, client_secret = args.get("client_id"), args.get("client_secret")
+        if authorization.startswith("Basic "):
+            decoded = base64.b64decode(authorization.removeprefix("Basic ")).decode()
+            client_id, _, client_secret = decoded.partition(":")
+        if client_id != self.client_id:
+            return {"ok": False, "error": "invalid_client_id"}
+        if client_secret != self.client_secret:
+            return {"ok": False, "error": "bad_client_secret"}
+        workspace = self.codes.pop(str(args.get("code")), None)
+        if workspace is None:
+            return {"ok": False, "error": "invalid_code"}
+        org = workspace.enterprise
+        enterprise = {"id": org, "name": f"Org {org}"} if org else None
+        return {
+            "ok": True,
+            "app_id": "A1",
+            "access_token": workspace.token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": workspace.bot_user,
+            "team": {"id": workspace.team, "name": f"Workspace {workspace.team}"} if workspace.team else None,
+            "enterprise": enterprise,
+            "is_enterprise_install": workspace.team is None,
+            "authed_user": {"id": workspace.installer},
+        }
+
+    def _ok(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+        if method == "auth.test" and token and token.startswith("xoxb-") and token.endswith("-bot"):
+            owner = token.removeprefix("xoxb-").removesuffix("-bot")
+            return {"ok": True, "user_id": f"UBOT{owner}", "bot_id": f"B{owner}", "team_id": owner, "url": ""}
         if method == "conversations.history":
             return self._history(args)
         if method == "apps.connections.open":

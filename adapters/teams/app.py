@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import jwt
 from aiohttp import web
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.core.card_factory import CardFactory
@@ -134,6 +135,7 @@ class ChatopsTeamsBot(ActivityHandler):
             user_name=user.name or "Someone",
             channel=None if personal else _conversation_id(activity),
             is_admin=await self._is_admin(turn_context) if needs_admin(text) else False,
+            workspace=_tenant(activity),
         )
         if not personal:
             await self._remember(activity)  # where announcements for this channel will go
@@ -235,13 +237,16 @@ class ChatopsTeamsBot(ActivityHandler):
 
 
 class TeamsMessenger:
-    """Delivers a confirmed hand-off in the contact's personal chat, where the bot is installed."""
+    """Delivers a confirmed hand-off in the contact's personal chat, where the bot is installed:
+    with several registrations, through the one of the tenant the hand-off came from."""
 
-    def __init__(self, teams: ChatopsTeamsBot) -> None:
+    def __init__(self, teams: ChatopsTeamsBot, by_tenant: dict[str, ChatopsTeamsBot] | None = None) -> None:
         self.teams = teams
+        self.by_tenant = by_tenant or {}
 
-    async def send(self, person: Person, text: str) -> bool:
-        return bool(person.teams) and await self.teams.send_personal(str(person.teams), text)
+    async def send(self, person: Person, text: str, workspace: str | None = None) -> bool:
+        teams = self.by_tenant.get(workspace or "", self.teams)
+        return bool(person.teams) and await teams.send_personal(str(person.teams), text)
 
 
 class _Config:
@@ -308,6 +313,66 @@ class TeamsEndpoint:
         except web.HTTPException as exc:
             return _refuse(exc.status, exc.reason)
         return response or web.Response(status=201)
+
+
+@dataclass
+class TeamsEndpoints:
+    """``/api/messages`` for several single-tenant bots (one per council) on one host: the audience of
+    the incoming token (the app id it was issued for) picks the registration, which then checks the
+    token fully and replies with its own credentials. The first is the default for what is not tied
+    to a tenant."""
+
+    endpoints: dict[str, TeamsEndpoint]  # app id → its endpoint
+
+    @property
+    def teams(self) -> ChatopsTeamsBot:
+        return next(iter(self.endpoints.values())).teams
+
+    def by_tenant(self) -> dict[str, ChatopsTeamsBot]:
+        return {e.teams.tenant: e.teams for e in self.endpoints.values() if e.teams.tenant}
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        endpoint = self.endpoints.get(_audience(request.headers.get("Authorization")) or "")
+        if endpoint is None:
+            return _refuse(401, "no bot registered here for this token")
+        return await endpoint.handle(request)
+
+
+def _audience(authorization: str | None) -> str | None:
+    """The app id a bearer token says it is for, unverified: it only chooses which registration
+    verifies it."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme != "Bearer" or not token:
+        return None
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    audience = claims.get("aud")
+    return audience if isinstance(audience, str) else None
+
+
+def build_endpoints(
+    bot: Bot, settings: Settings, *, credentials_factory: ServiceClientCredentialsFactory | None = None
+) -> TeamsEndpoints:
+    """One endpoint per registration of ``CHATOPS_TEAMS_BOTS``, each with its own app id, secret,
+    tenant and council; hand-offs go through the registration of the person's tenant."""
+    endpoints: dict[str, TeamsEndpoint] = {}
+    for registration in settings.teams_bots:
+        own = replace(
+            settings,
+            microsoft_app_id=registration.app_id,
+            microsoft_app_password=registration.app_password,
+            microsoft_app_type="SingleTenant",
+            microsoft_app_tenant_id=registration.tenant_id,
+            council=registration.council or settings.council,
+        )
+        endpoints[registration.app_id] = build_endpoint(bot, own, credentials_factory=credentials_factory)
+    if any(r.council is None for r in settings.teams_bots) and not settings.council:
+        bot.choose_council = True  # a registration without a council: its tenant's owners choose one
+    found = TeamsEndpoints(endpoints)
+    bot.messengers["teams"] = TeamsMessenger(found.teams, found.by_tenant())
+    return found
 
 
 def _check_activity(activity: dict[str, Any]) -> None:

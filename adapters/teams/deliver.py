@@ -12,6 +12,7 @@ from azure.core.exceptions import DeserializationError  # what msrest raises for
 from botbuilder.core import TurnContext
 from botbuilder.schema import ConversationReference
 
+from chatops.channels import Channels
 from chatops.outbox import STOPPED, Delivered, Failed, Gone, Outcome, PageSent, Retry
 from chatops.reply import Reply
 
@@ -23,13 +24,24 @@ GONE = {403, 404}
 
 
 class TeamsDeliverer:
-    def __init__(self, teams: ChatopsTeamsBot) -> None:
+    """Posts in Teams: with one bot, or (``by_tenant``: a registration per council) through the
+    registration of the tenant the channel's subscription was made in."""
+
+    def __init__(self, teams: ChatopsTeamsBot, by_tenant: dict[str, ChatopsTeamsBot] | None = None) -> None:
         self.teams = teams
+        self.by_tenant = by_tenant or {}
+
+    async def _bot(self, channel: str) -> ChatopsTeamsBot:
+        if not self.by_tenant:
+            return self.teams
+        subscription = await Channels(self.teams.bot.store).subscription("teams", channel)
+        return self.by_tenant.get((subscription.workspace if subscription else None) or "", self.teams)
 
     async def tell(self, user: str, channel: str, reason: str) -> None:
         """A message in the personal chat of the owner who subscribed a channel that stopped
         following the protocol (if the app is installed for them)."""
-        await self.teams.send_personal(user, STOPPED.format(channel="a Teams channel", reason=reason))
+        teams = await self._bot(channel)
+        await teams.send_personal(user, STOPPED.format(channel="a Teams channel", reason=reason))
 
     async def posted(self, channel: str, key: str, page: int, since: float) -> bool | Outcome:
         return False  # cannot be asked (see above): send again rather than lose it
@@ -37,7 +49,8 @@ class TeamsDeliverer:
     async def deliver(self, channel: str, reply: Reply, key: str, first: int, sent: PageSent) -> Outcome:
         if first >= 1:
             return Delivered()
-        data = await self.teams.bot.store.load_reference(f"teams:conversation:{channel}")
+        teams = await self._bot(channel)
+        data = await teams.bot.store.load_reference(f"teams:conversation:{channel}")
         if data is None:
             return Gone("no installation")
         reference = ConversationReference().deserialize(data)
@@ -46,7 +59,7 @@ class TeamsDeliverer:
             await context.send_activity(reply_activity(reply))
 
         try:
-            await self.teams.adapter.continue_conversation(reference, send, self.teams.app_id)
+            await teams.adapter.continue_conversation(reference, send, teams.app_id)
         except Exception as exc:  # botbuilder raises msrest's ErrorResponseException, with the HTTP status
             response = getattr(exc, "response", None)
             status = getattr(response, "status_code", None)

@@ -195,20 +195,27 @@ class FakeBotFramework:
         return web.json_response({"@odata.count": len(value), "value": value})
 
 
+def outbound_token(app_id: str) -> str:
+    """The token a bot registration's replies carry (its own credentials, as Azure AD would issue)."""
+    return f"{OUTBOUND_TOKEN}-for-{app_id}"
+
+
 class _StaticCredentials(AppCredentials):
     def __init__(self, app_id: str) -> None:
         super().__init__(app_id=app_id)
 
     def get_access_token(self, force_refresh: bool = False) -> str:
-        return OUTBOUND_TOKEN
+        return outbound_token(self.microsoft_app_id)
 
 
 class StaticCredentialsFactory(ServiceClientCredentialsFactory):
-    def __init__(self, app_id: str) -> None:
-        self.app_id = app_id
+    """Outbound credentials without Azure AD, for one bot registration or several."""
+
+    def __init__(self, *app_ids: str) -> None:
+        self.app_ids = set(app_ids)
 
     async def is_valid_app_id(self, app_id: str) -> bool:
-        return app_id == self.app_id
+        return app_id in self.app_ids
 
     async def is_authentication_disabled(self) -> bool:
         return False
