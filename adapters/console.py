@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from chatops.bot import Bot, Turn
+from chatops import turns
+from chatops.bot import Bot
 from chatops.contacts import Person
 from chatops.errors import UnknownCouncilError
 from chatops.reply import Choice, Reply
@@ -70,11 +71,12 @@ async def _loop(
             council = _switch(bot, council, text[len("/council") :].strip(), stdout)
             continue
         if text.isdigit() and 1 <= int(text) <= len(choices):
-            text = choices[int(text) - 1].value
+            choice = choices[int(text) - 1]
             if interactive:
-                stdout.write(f"  → {text}\n")
-        direct = not text.lower().startswith("/protocol")
-        turn = Turn(text=text, council=council, direct=direct, user_name=user_name)
+                stdout.write(f"  → {choice.label}\n")
+            turn = turns.pressed(choice.value, council=council, direct=True, user_name=user_name)
+        else:  # a terminal is a private chat: /protocol … is a command, anything else a message
+            turn = turns.typed(text, council=council, direct=True, user_name=user_name)
         reply = await bot.handle(turn)
         choices = reply.choices
         stdout.write(render(reply) + "\n")

@@ -26,11 +26,12 @@ if TYPE_CHECKING:
     from .teams.app import TeamsEndpoint, TeamsEndpoints
 from chatops.settings import Settings
 
+from .edges import MAX_BODY, Refused, refusal
+
 log = logging.getLogger("chatops.web")
 
 BOT_KEY = web.AppKey("bot", Bot)
 HEALTH_TIMEOUT = 5.0
-MAX_BODY = 1024 * 1024
 READ_TIMEOUT = 15.0
 """Seconds a client has to send its request's headers, and again its body; also how long an idle
 connection is kept. Slack and the Bot Connector send whole requests at once; only a slow or
@@ -137,9 +138,10 @@ def create_app(
         guard = SlackGuard(settings.slack_signing_secret)
 
         async def slack_events(request: web.Request) -> web.Response:
-            refused, body = await guard.read(request)
-            if refused is not None:
-                return refused
+            try:
+                body = await guard.read(request)
+            except Refused as refused:
+                return refusal(logging.getLogger("chatops.slack"), "slack", refused)
             bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
             response = await slack.async_dispatch(bolt_request)
             content_type = response.headers.pop("content-type", ["application/json"])[0].split(";")[0]

@@ -21,7 +21,7 @@ from typing import Any
 
 from adapters.slack.blocks import home_view, messages
 from adapters.teams.cards import card
-from chatops.bot import Turn
+from chatops import turns
 from chatops.channels import Channels
 from chatops.contacts import load_contacts
 from chatops.councils import Library
@@ -112,7 +112,7 @@ async def conversation(platform: str) -> list[Stop]:
     stops += await _run(chat, LLANGUNNOR)
     stops += await _admin(chat, platform)
     stops.append(Stop("home", "(Home tab)", chat.bot.home("telford-and-wrekin"), "home"))
-    stops.append(Stop("error", "/protocol help", await chat.bot.handle(Turn("/protocol help", council="nowhere"))))
+    stops.append(Stop("error", "/protocol help", await chat.bot.handle(turns.command("help", council="nowhere"))))
     return stops
 
 
@@ -126,12 +126,14 @@ async def _admin(chat: Chat, platform: str) -> list[Stop]:
         assert version is not None
         await channels.acknowledge("llangunnor", version, platform, "U42", "Alex Example")
         said = "/protocol acks"
-        admin = Turn(said, user="UADMIN", council="llangunnor", platform=platform, channel="C1", is_admin=True)
+        admin = turns.command(said, user="UADMIN", council="llangunnor", platform=platform, channel="C1", is_admin=True)
         acks = await bot.handle(admin)
-        read = Turn(f"ack:llangunnor:{version}", user="U43", council="llangunnor", platform=platform, user_name=NAME)
+        read = turns.pressed(
+            f"ack:llangunnor:{version}", user="U43", council="llangunnor", platform=platform, user_name=NAME
+        )
         acked = await bot.handle(read)
         subscribe = await bot.handle(
-            Turn("/protocol subscribe", user="UADMIN", council="llangunnor", platform=platform, channel="C1")
+            turns.command("subscribe", user="UADMIN", council="llangunnor", platform=platform, channel="C1")
         )
     finally:
         await bot.close()

@@ -9,14 +9,14 @@ of failure, never what the person typed.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from typing import Protocol as Interface
 from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
-from . import concerns
+from . import buttons, concerns
 from . import wording as w
 from .concerns import machine, render
 from .contacts import NO_CONTACTS, Contacts, Person
@@ -24,43 +24,16 @@ from .councils import Library
 from .errors import ChatopsError
 from .lookup import is_command
 from .reply import Choice, Paragraph, Reply
-from .text import clean
-from .versions import ACK_PREFIX
+from .turns import Turn
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) is imported only when a conversation needs it
     from .channels import Channels
     from .store import Store
 
 log = logging.getLogger("chatops")
+CHANNEL_WORDS = frozenset(c.name for c in w.CHANNEL_COMMANDS)
 
 DEFAULT_TTL_HOURS = 24
-
-
-ADMIN_COMMANDS = frozenset(c.name for c in w.CHANNEL_COMMANDS) | {w.COUNCIL_COMMAND}
-"""The words that need to know whether the person is an admin or owner (``council`` only to change it)."""
-
-
-def needs_admin(text: str) -> bool:
-    """Whether ``text`` (with or without ``/protocol``) is a command only admins and owners may use,
-    so an adapter knows when to ask its platform who the person is."""
-    return _question(text).casefold().partition(" ")[0] in ADMIN_COMMANDS
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One thing a person said: a ``/protocol`` command, a direct message, or a button's value."""
-
-    text: str
-    user: str = "local"
-    council: str | None = None
-    direct: bool = False  # a private (direct) message rather than a slash command in a channel
-    platform: str = "console"
-    user_name: str = "Someone"
-    channel: str | None = None  # the platform's channel id, for a command typed in a channel
-    # the platform says this person administers the workspace or owns the team; None: it could not tell
-    is_admin: bool | None = False
-    # the Slack workspace (team or Enterprise Grid org) or Teams tenant: whose chosen council applies
-    workspace: str | None = None
 
 
 class Messenger(Interface):
@@ -104,6 +77,8 @@ class Bot:
             if unchosen:
                 return self._council_reply(w.COUNCIL_CHOOSE, None)
             turn = placed
+            if turn.kind == "button":
+                return await self._pressed(turn)
             subscription = await self._channel_command(turn)
             if subscription is not None:
                 return subscription
@@ -121,6 +96,29 @@ class Bot:
             blocks=[Paragraph(text=w.SOMETHING_WRONG)],
         )
 
+    async def _pressed(self, turn: Turn) -> Reply:
+        """A button: a concern's step, "I've read it", or a lookup; a value none of ours carries is
+        not understood."""
+        pressed = buttons.decode(turn.text)
+        if pressed is None:
+            return self._say(turn.council, w.NOT_UNDERSTOOD, w.SOMETHING_WRONG_TITLE)
+        if pressed.action == "concern":
+            return await self._triage(replace(turn, text=pressed.payload), pressed=True)
+        if pressed.action == "ack":
+            return await self._acknowledge(turn, pressed.payload)
+        return self._lookup(replace(turn, kind="command", text=pressed.payload))
+
+    def _say(self, council: str | None, message: str, title: str) -> Reply:
+        """A short reply of one paragraph, in ``council``'s name."""
+        resolved = self.library.resolve(council)
+        protocol = self.library.protocol(resolved)
+        return Reply(
+            council=resolved,
+            council_name=protocol.council,
+            title=title,
+            blocks=[Paragraph(text=message.format(council=protocol.council))],
+        )
+
     def _council_name(self, council: str | None) -> str:
         """The council's name for an error reply, if it can be told; never an id nor "unknown"."""
         try:
@@ -132,12 +130,12 @@ class Bot:
         """A ``/protocol`` question. Read first for danger and for someone's own situation; only questions
         that are neither are answered from (and kept in) the recent-answer cache."""
         lookup = self.library.lookup(turn.council)
-        question = _question(turn.text)
+        question = turn.words
         protocol = lookup.protocol
         free = bool(question) and not is_command(question)
-        reading = concerns.read(_unprefixed(turn.text), protocol) if free else None
+        reading = concerns.read(turn.text, protocol) if free else None
         alarm = reading.alarm if reading else concerns.assess(turn.text)  # every typed line, read whole
-        concern = Choice(label=w.CHOICE_CONCERN, value=concerns.PREFIX + "start" + _carried(reading))
+        concern = Choice(label=w.CHOICE_CONCERN, value=buttons.concern("start" + _carried(reading)))
         own = bool(alarm) or (
             reading is not None and ({"reporter", "subject"} <= set(reading.found) or reading.scope != "in")
         )
@@ -166,7 +164,7 @@ class Bot:
     def home(self, council: str | None = None) -> Reply:
         """The front page: the protocol, quick lookups, and a private way to raise a concern."""
         reply = self.library.lookup(council).home()
-        concern = Choice(label=w.CHOICE_CONCERN, value=concerns.PREFIX + "start")
+        concern = Choice(label=w.CHOICE_CONCERN, value=buttons.concern("start"))
         return reply.model_copy(update={"choices": [concern, *reply.choices]})
 
     @property
@@ -200,9 +198,9 @@ class Bot:
 
     async def _council_command(self, turn: Turn, placed: Turn) -> Reply | None:
         """``council`` (which council this is) and ``council <id>`` (admins: choose it); None for anything else."""
-        word, _, rest = _question(turn.text).casefold().partition(" ")
+        word, _, rest = turn.words.casefold().partition(" ")
         typed = rest.strip()
-        if word != w.COUNCIL_COMMAND or (turn.direct and not turn.text.strip().casefold().startswith(w.COMMAND_PREFIX)):
+        if word != w.COUNCIL_COMMAND or turn.kind != "command":
             return None  # in a private chat, "council tax" is something said, not the command
         if len(typed.split()) > 1 and typed not in self.library.ids:
             return None  # a question about the council ("council meetings and officers"), not an id
@@ -241,33 +239,32 @@ class Bot:
             blocks=[Paragraph(text=text.replace("{council}", name))],
         )
 
+    async def _acknowledge(self, turn: Turn, payload: str) -> Reply:
+        """The "I've read it" button under an announcement: ``<council>:<version>``."""
+        from .channels import Channels  # the store's tables: imported only when a channel needs them
+
+        ack_council, _, version = payload.partition(":")
+        channels = Channels(self.store)
+        if ack_council not in self.library.ids or version != await channels.current_version(ack_council):
+            return self._say(turn.council, w.NOT_UNDERSTOOD, w.SUBSCRIPTION_TITLE)  # only the version announced now
+        new = await channels.acknowledge(ack_council, version, turn.platform, turn.user, turn.user_name)
+        label = await self._version_label(channels, ack_council)
+        message = (w.ACKED if new else w.ALREADY_ACKED).replace("{version}", label)
+        return self._say(ack_council, message, w.SUBSCRIPTION_TITLE)
+
     async def _channel_command(self, turn: Turn) -> Reply | None:
-        """subscribe, unsubscribe, remind, acks, and the "I've read it" button; None for anything else."""
-        lowered = _question(turn.text).casefold()
-        word, _, rest = lowered.partition(" ")
-        if not (word in ADMIN_COMMANDS or lowered.startswith(ACK_PREFIX)):
+        """subscribe, unsubscribe, remind and acks; None for anything else."""
+        word, _, rest = turn.words.casefold().partition(" ")
+        if word not in CHANNEL_WORDS:
             return None
         from .channels import Channels  # the store's tables: imported only when a channel command needs them
 
         council = self.library.resolve(turn.council)
-        protocol = self.library.protocol(council)
         channels = Channels(self.store)
 
         def say(message: str, title: str = w.SUBSCRIPTION_TITLE) -> Reply:
-            return Reply(
-                council=council,
-                council_name=protocol.council,
-                title=title,
-                blocks=[Paragraph(text=message.format(council=protocol.council))],
-            )
+            return self._say(council, message, title)
 
-        if lowered.startswith(ACK_PREFIX):
-            ack_council, _, version = lowered.removeprefix(ACK_PREFIX).partition(":")
-            if ack_council not in self.library.ids or version != await channels.current_version(ack_council):
-                return say(w.NOT_UNDERSTOOD)  # only the version announced now can be acknowledged
-            new = await channels.acknowledge(ack_council, version, turn.platform, turn.user, turn.user_name)
-            label = await self._version_label(channels, ack_council)
-            return say((w.ACKED if new else w.ALREADY_ACKED).replace("{version}", label))
         if not self._administers(turn, council):
             return say(w.ADMINS_ONLY if turn.is_admin is False else w.ADMINS_UNCHECKED)
         if word == "acks":
@@ -303,11 +300,9 @@ class Bot:
         return w.version_label(protocol.adopted, protocol.minute, announced)
 
     async def _is_triage(self, turn: Turn) -> bool:
-        lowered = clean(turn.text)[0].casefold()
-        if lowered.startswith(concerns.PREFIX):
-            return True
-        if lowered.startswith(w.COMMAND_PREFIX):
-            return lowered.removeprefix(w.COMMAND_PREFIX).strip() in ("concern", "forget")
+        lowered = turn.words.casefold()
+        if turn.kind == "command":
+            return lowered in (w.CONCERN_COMMAND, w.FORGET_COMMAND)
         if not turn.direct or is_command(lowered):
             return False
         if lowered in machine.START_WORDS | machine.FORGET_WORDS | machine.RESTART_WORDS:
@@ -325,12 +320,12 @@ class Bot:
         except ValidationError:
             return None  # kept by an older version: start afresh rather than guess
 
-    async def _triage(self, turn: Turn) -> Reply:
+    async def _triage(self, turn: Turn, *, pressed: bool = False) -> Reply:
         protocol = self.library.protocol(turn.council)
         ctx = concerns.Context(protocol, self.contacts, turn.platform, turn.user_name, self.ttl_hours)
-        text = _unprefixed(turn.text)  # whole: the machine cleans it, and its safety check reads all of it
         state = await self._load(turn)
-        transition = concerns.step(state, text, ctx)
+        # the text whole: the machine cleans it, and its safety check reads all of it
+        transition = concerns.step(state, turn.text, ctx, pressed=pressed)
         key = _key(turn)
         if transition.forget:
             forgotten = await self.store.forget_person(turn.platform, turn.user)
@@ -375,19 +370,3 @@ def _key(turn: Turn) -> str:
     from .store import user_key
 
     return user_key(turn.platform, turn.user)
-
-
-def _unprefixed(said: str) -> str:
-    """What was typed without ``/protocol``, not cleaned or cut: the safety check reads all of it."""
-    text = said.strip()
-    if text.casefold().startswith(w.COMMAND_PREFIX):
-        text = text[len(w.COMMAND_PREFIX) :].strip()
-    return text
-
-
-def _question(said: str) -> str:
-    """What was asked, without the ``/protocol`` prefix."""
-    text = clean(said)[0]
-    if text.casefold().startswith(w.COMMAND_PREFIX):
-        text = text[len(w.COMMAND_PREFIX) :]
-    return text.strip()

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from sqlalchemy import and_, delete, select, update
 
+from . import buttons
 from . import wording as w
 from .councils import Library
 from .migrations import acknowledgements, announced_versions, subscriptions
@@ -19,7 +20,7 @@ from .outbox import Outbox
 from .reply import Block, Choice, Paragraph, Quote, Reply
 from .search import passages
 from .store import Store
-from .versions import ACK_PREFIX, Diff, changed_lines, diff, fingerprint, snapshot
+from .versions import Diff, changed_lines, diff, fingerprint, snapshot
 
 log = logging.getLogger("chatops.channels")
 
@@ -243,7 +244,7 @@ def announcement(protocol: Protocol, version: str, changes: Diff) -> Reply:
     for change in changes.removed:
         blocks.append(Paragraph(text=w.ANNOUNCE_REMOVED.format(ref=change.ref, heading=change.heading or "")))
     return _channel_post(
-        protocol, w.ANNOUNCE_TITLE, blocks, Choice(label=w.CHOICE_ACK, value=f"{ACK_PREFIX}{protocol.id}:{version}")
+        protocol, w.ANNOUNCE_TITLE, blocks, Choice(label=w.CHOICE_ACK, value=buttons.ack(protocol.id, version))
     )
 
 
@@ -256,15 +257,13 @@ def reminder(protocol: Protocol, index: int) -> Reply:
         Paragraph(text=w.REMINDER_INTRO.format(council=protocol.council)),
         Quote(ref=part.ref, heading=part.heading or None, paragraphs=list(part.paragraphs), items=list(part.items)),
     ]
-    read_section = Choice(
-        label=w.CHOICE_READ_SECTION.format(ref=section), value=f"{w.COMMAND_PREFIX} section {section}"
-    )
+    read_section = Choice(label=w.CHOICE_READ_SECTION.format(ref=section), value=buttons.lookup(f"section {section}"))
     return _channel_post(protocol, w.REMINDER_TITLE, blocks, read_section)
 
 
 def _channel_post(protocol: Protocol, title: str, blocks: list[Block], first: Choice) -> Reply:
     """A message everyone in the channel sees, always with a way to read the whole protocol."""
-    read_all = Choice(label=w.CHOICE_READ_ALL, value=f"{w.COMMAND_PREFIX} section all")
+    read_all = Choice(label=w.CHOICE_READ_ALL, value=buttons.lookup("section all"))
     return Reply(
         council=protocol.id,
         council_name=protocol.council,

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import concerns
-from .bot import Bot, Messenger, Turn
+from . import concerns, turns
+from .bot import Bot, Messenger
 from .contacts import check_contacts, load_contacts
 from .councils import DEFAULT_COUNCIL, Library, protocol_files
 from .errors import ChatopsError, ProtocolDataError, SettingsError
@@ -26,7 +26,6 @@ from .model import Protocol
 from .reply import Reply
 from .settings import Settings
 from .vocabulary import unreachable
-from .wording import COMMAND_PREFIX
 
 EXIT_PROBLEMS, EXIT_USAGE = 1, 2
 
@@ -123,7 +122,7 @@ def _bot(library: Library, settings: Settings, messenger: Messenger | None = Non
     )
 
 
-async def _answer(bot: Bot, turn: Turn) -> Reply:
+async def _answer(bot: Bot, turn: turns.Turn) -> Reply:
     try:
         return await bot.handle(turn)
     finally:
@@ -149,10 +148,8 @@ def _console(args: argparse.Namespace, library: Library, settings: Settings) -> 
 def _command(args: argparse.Namespace, library: Library, settings: Settings) -> int:
     council = library.resolve(args.council)
     library.protocol(council)  # a broken file is a clear error here, not a generic apology
-    text = " ".join(args.args)
-    if not text.casefold().startswith(COMMAND_PREFIX):  # as typed after /protocol: concern and forget too
-        text = f"{COMMAND_PREFIX} {text}".strip()
-    reply = asyncio.run(_answer(_bot(library, settings), Turn(text=text, council=council, user_name=getpass.getuser())))
+    turn = turns.command(" ".join(args.args), council=council, user_name=getpass.getuser())  # /protocol optional
+    reply = asyncio.run(_answer(_bot(library, settings), turn))
     if args.json:
         _print_json({**reply.model_dump(mode="json"), "text": reply.as_text()})
     else:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from .bot import Bot, Messenger, Turn
+from . import turns
+from .bot import Bot, Messenger
 from .contacts import NO_CONTACTS, Contacts, Person
 from .councils import Library
 from .reply import Reply
@@ -59,15 +60,17 @@ class Chat:
         """Say something: a ``/protocol`` line is a slash command, anything else a direct message."""
         if direct is None:
             direct = not text.lower().startswith("/protocol")
-        self.direct = direct
-        turn = Turn(
-            text=text,
-            user=self.user,
-            council=self.council,
-            direct=direct,
-            platform=self.platform,
-            user_name=self.user_name,
-        )
+        return await self._turn(turns.typed(text, direct=direct, **self._who()))
+
+    async def press(self, value: str) -> Reply:
+        """Press a button carrying ``value`` where the last reply was shown (any value: as a forger could)."""
+        return await self._turn(turns.pressed(value, direct=self.direct, **self._who()))
+
+    def _who(self) -> dict[str, str | None]:
+        return {"user": self.user, "council": self.council, "platform": self.platform, "user_name": self.user_name}
+
+    async def _turn(self, turn: turns.Turn) -> Reply:
+        self.direct = turn.direct
         try:
             self.last = await self.bot.handle(turn)
         finally:
@@ -88,7 +91,7 @@ class Chat:
             if not matching:
                 raise AssertionError(f"no choice like {label_or_number!r} in {[c.label for c in choices]}")
             choice = matching[0]
-        return await self.say(choice.value, direct=self.direct)  # pressed where the reply was shown
+        return await self.press(choice.value)
 
 
 class _Recorder(Messenger):

@@ -11,9 +11,6 @@ from typing import Any
 
 from .model import Clause, Protocol
 
-ACK_PREFIX = "ack:"
-"""The value of an announcement's "I've read it" button: ack:<council>:<version>."""
-
 
 def fingerprint(protocol: Protocol) -> str:
     """Changes whenever anything the protocol says changes (not when comments or layout do)."""

@@ -142,7 +142,6 @@ CONCERN_OFFER = (
     "Choose Raise a concern privately."
 )
 CONCERN_MOVED = "I've sent you a private message so we can talk about this there."
-CONCERN_ONLY_PRIVATE = "For your privacy I only talk about concerns in a private message. I've opened one with you."
 
 ASK_REPORTER = "First, which fits?"
 REPORTER_LABEL = {
@@ -286,8 +285,9 @@ CARD_SHOW = "Show the words ▾"
 CARD_HIDE = "Hide ▴"
 CARD_CHOOSE = "Choose"
 CARD_CHOOSE_FIRST = "Choose one of these first."
-TEAMS_OPEN_CHAT = (
-    "For your privacy I only talk about concerns in a personal chat. Open a chat with me and type concern."
+OPEN_PRIVATE_CHAT = (
+    "For your privacy I only talk about concerns in a private chat, and I couldn't open one with you. "
+    "Open a chat with me and type concern."
 )
 
 # --- channel subscriptions, announcements and reminders ----------------------------------------
@@ -325,6 +325,8 @@ CHANNEL_ONLY = "Use this in the channel you want to change, not in a private mes
 
 # --- which council a workspace (Slack) or tenant (Teams) is: /protocol council ------------------------
 COUNCIL_COMMAND = "council"
+CONCERN_COMMAND = "concern"  # `/protocol concern`: start a concern in a private chat
+FORGET_COMMAND = "forget"  # `/protocol forget`: erase what is kept about one's concern
 COUNCIL_TITLE = "Which council"
 COUNCIL_LINE = "• `{id}` — {name}"
 COUNCIL_CHOOSE = (

@@ -17,7 +17,8 @@ import pytest
 
 from adapters.slack.deliver import SlackDeliverer
 from adapters.slack.testing import FakeSlackAPI
-from chatops.bot import Bot, Turn
+from chatops import turns
+from chatops.bot import Bot
 from chatops.channels import Channels, announcement
 from chatops.councils import Library
 from chatops.outbox import Courier, Delivered, Outbox, Outcome, PageSent
@@ -117,7 +118,9 @@ async def test_subscribing_is_for_admins_in_a_channel_and_acks_count_per_version
 
         async def say(text: str, **turn: object) -> str:
             defaults: dict[str, object] = {"user": "U1", "platform": "slack", "channel": "C1", "council": "llangunnor"}
-            return (await bot.handle(Turn(text=text, **{**defaults, **turn}))).as_text()  # type: ignore[arg-type]
+            where = {**defaults, **turn}
+            said = turns.pressed(text, **where) if text.startswith("ack:") else turns.command(text, **where)
+            return (await bot.handle(said)).as_text()
 
         assert "Only a workspace admin, a team owner" in await say("/protocol subscribe")
         assert "now follows" in await say("/protocol subscribe", is_admin=True)

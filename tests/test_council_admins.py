@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from chatops.bot import Bot, Turn
+from chatops import turns
+from chatops.bot import Bot
 from chatops.contacts import load_contacts
 from chatops.councils import Library
 from chatops.errors import ChatopsError
@@ -23,10 +24,8 @@ telford-and-wrekin:
 """
 
 
-def subscribe(user: str, council: str, channel: str) -> Turn:
-    return Turn(
-        text="/protocol subscribe", user=user, council=council, platform="slack", channel=channel, workspace="T1"
-    )
+def subscribe(user: str, council: str, channel: str) -> turns.Turn:
+    return turns.command("subscribe", user=user, council=council, platform="slack", channel=channel, workspace="T1")
 
 
 async def test_a_councils_own_admins_may_change_its_channels_and_no_other_councils(tmp_path: Path) -> None:

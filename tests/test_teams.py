@@ -214,7 +214,7 @@ async def test_in_a_channel_answers_are_short_and_concerns_move_to_the_personal_
     assert [e["items"][0]["text"] for e in folded] == ["**§3 Employees can expect from members:**"]
     assert folded[0]["selectAction"]["type"] == "Action.ToggleVisibility"
     not_installed = await teams.say("concern", **channel)
-    assert not_installed["text"] == wording.TEAMS_OPEN_CHAT
+    assert not_installed["text"] == wording.OPEN_PRIVATE_CHAT
     await teams.post(activity(teams.fake.service_url, kind="installationUpdate", action="add"))  # personal install
     before = len(teams.fake.sent)
     await teams.post(activity(teams.fake.service_url, "concern", **channel))

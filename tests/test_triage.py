@@ -463,9 +463,9 @@ async def test_a_forged_hand_off_is_not_honoured() -> None:
     reply = await chat.choose("No preference")
     offered = {c.value for c in reply.choices}
     assert "concern:handoff=head-of-hr.0" not in offered  # an employee's route never names the Head of HR
-    forged = await chat.say("concern:handoff=head-of-hr.0")
+    forged = await chat.press("concern:handoff=head-of-hr.0")
     assert forged.title != "Check before I send"
-    await chat.say("concern:send")
+    await chat.press("concern:send")
     assert chat.sent == []
 
 

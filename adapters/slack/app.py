@@ -20,7 +20,9 @@ import contextlib
 import logging
 import random
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -35,11 +37,13 @@ from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryState
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from chatops import wording
-from chatops.bot import Bot, Turn, needs_admin
+from chatops import buttons, turns, wording
+from chatops.bot import Bot
 from chatops.contacts import Person
 from chatops.reply import Reply
+from chatops.turns import Turn
 
+from ..edges import Redelivery, move_to_private
 from ..untrusted import retry_after
 from .blocks import ACTION_PREFIX, SHARE_ACTION, RenderCache, home_view, messages
 from .deliver import REPLY_CHECK_SECONDS, REPLY_TYPE, api_error, find_reply, label, plain_client
@@ -136,62 +140,212 @@ def web_client(token: str | None, base_url: str | None) -> AsyncWebClient:
     return client
 
 
-def build_app(
-    bot: Bot,
-    *,
-    token: str | None,
-    api_url: str | None = None,
-    councils: Mapping[str, str] | None = None,
-    oauth: AsyncOAuthSettings | None = None,
-) -> AsyncApp:
-    """The bolt app. ``councils`` maps Slack team ids to council ids (else the default council).
+class SlackHandler:
+    """One method per kind of Slack request, in the manner of botbuilder's ``ActivityHandler``: each
+    turns the payload into a :class:`~chatops.turns.Turn`, asks the core, and renders its Reply as
+    Block Kit. What Slack itself needs (acknowledging in time, looking up names and admins) is here
+    too; nothing here knows the protocol."""
 
-    With ``oauth`` (distribution: many workspaces), each request is answered with its workspace's
-    token from the installation store, and uninstalling or revoking removes it there; else every
-    request is answered with ``token``. Listeners use the client bolt gives each request, which
-    carries that token. Requests reach the app only through :class:`SlackGuard` (HTTP) or Socket
-    Mode, so bolt's own signature check, which logs bodies it refuses, is off.
-    """
-    client = web_client(token, api_url)  # in distribution, the OAuth flow's (oauth.v2.access) client
+    def __init__(self, bot: Bot, *, api_url: str | None, councils: Mapping[str, str] | None) -> None:
+        self.bot = bot
+        self.api_url = api_url
+        self.councils = dict(councils or {})  # team id → council id (CHATOPS_SLACK_COUNCILS)
+        self.events = Redelivery(bot.store)
+        self.rendered = RenderCache()
+        self.names: dict[str, str] = {}  # user id → the name people see, from users.info (users:read)
+        self.bot_users: dict[str, str] = {}  # token → the bot's own user id, from auth.test, once
 
-    async def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
-        # one workspace token, no auth.test round trip before the first acknowledgement
-        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=token)
+    def register(self, app: AsyncApp) -> None:
+        app.middleware(self.handle_each_event_once)
+        app.command(wording.COMMAND_PREFIX)(self.on_command)
+        app.event("message")(self.on_direct_message)
+        app.event("app_mention")(self.on_mention)
+        app.event("app_home_opened")(self.on_home)
+        app.action(SHARE_ACTION)(self.on_share)
+        app.action(re.compile(rf"^{ACTION_PREFIX}\d+$"))(self.on_choice)
+        app.error(self.on_error)
 
-    if oauth is not None:
-        app = _AnsweringApp(
-            client=client,
-            oauth_settings=oauth,
-            authorize=InstalledAuthorize(oauth.installation_store),  # type: ignore[arg-type]  # bolt takes an AsyncAuthorize too
-            installation_store=oauth.installation_store,
-            process_before_response=False,
-            request_verification_enabled=False,
-            logger=logging.getLogger("slack_bolt"),
+    # --- the requests ------------------------------------------------------------------------
+    async def on_command(
+        self, ack: Any, command: dict[str, Any], respond: Any, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        """``/protocol …``: answered in the ack (ephemeral, within Slack's 3 seconds); admin words
+        after it, as asking Slack who the person is can take longer."""
+        turn = self._turn(turns.command, command.get("text", ""), context, command["user_id"], command)
+        if turn.needs_admin:
+            await ack()
+            for page in await self._channel_command(client, context, turn):
+                await respond(response_type="ephemeral", **page)
+            return
+        reply = await self.bot.handle(turn)
+        if reply.move_to_direct:
+
+            async def show_here_privately(reply: Reply) -> None:  # an ephemeral answer: only this person sees it
+                await ack(response_type="ephemeral", **messages(reply)[0])
+
+            await move_to_private(
+                reply,
+                send_private=lambda reply: self._direct(client, turn.user, reply),
+                say_here=lambda text: ack(response_type="ephemeral", text=text),
+                show_here_privately=show_here_privately,
+            )
+            return
+        share = buttons.lookup(turn.text) if reply.shareable else None
+        pages = self.rendered.messages(reply, share_value=share)
+        await ack(response_type="ephemeral", **pages[0])
+        for page in pages[1:]:
+            await respond(response_type="ephemeral", **page)
+
+    async def on_direct_message(self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
+        async with self._answering(context):
+            if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+                return
+            if await self._replied_before(context, event["channel"]):
+                return
+            name = await self.name_of(client, event["user"])
+            turn = self._turn(turns.typed, event.get("text", ""), context, event["user"], direct=True, user_name=name)
+            await self._post(client, event["channel"], await self.bot.handle(turn), context.get(_EVENT))
+
+    async def on_mention(self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
+        """``@bot …`` in a channel: a command, answered ephemerally (a concern: in the direct messages)."""
+        async with self._answering(context):
+            user, channel = event["user"], event["channel"]  # the guard checked both are there
+            # only what goes to the person's direct messages can be found again; an ephemeral answer
+            # leaves nothing in history, so after a crash it may be shown twice
+            if await self._replied_before(context, user=user):
+                return
+            said = _MENTION.sub("", event.get("text", ""))
+            turn = self._turn(turns.command, said, context, user, channel=channel)
+            if turn.needs_admin:  # the bot hears mentions only where it is a member: admins may subscribe so
+                turn = replace(turn, is_admin=await self.is_admin(client, user))
+            reply = await self.bot.handle(turn)
+
+            async def say_here(text: str) -> None:
+                await client.chat_postEphemeral(channel=channel, user=user, text=text)
+
+            if reply.move_to_direct:
+                send = partial(self._direct, client, user, event=context.get(_EVENT))
+                await move_to_private(reply, send_private=send, say_here=say_here)
+                return
+            for page in messages(reply):
+                await client.chat_postEphemeral(channel=channel, user=user, **page)
+
+    async def on_home(self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
+        async with self._answering(context):
+            if event.get("tab", "home") != "home":
+                return
+            home = await self.bot.workspace_home("slack", _workspace(context), self._council(context.team_id))
+            await client.views_publish(user_id=event["user"], view=home_view(home))
+
+    async def on_share(
+        self,
+        ack: Any,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Any,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        """*Share in channel* under a private answer: the same lookup, posted for everyone."""
+        await ack()
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
+        reply = await self.bot.handle(self._turn(turns.pressed, action["value"], context, user))
+        if channel is None or reply.move_to_direct or not reply.shareable:
+            return
+        reply = reply.model_copy(update={"private": False, "choices": []})
+        try:
+            for page in messages(reply, shared_by=user):
+                await client.chat_postMessage(channel=channel, **page)
+        except SlackApiError as exc:
+            if api_error(exc) not in ("not_in_channel", "channel_not_found"):
+                raise
+            invite = await self.invite(client, context)
+            await respond(replace_original=False, response_type="ephemeral", text=CANNOT_SHARE.format(invite=invite))
+            return
+        await respond(delete_original=True)
+
+    async def on_choice(
+        self,
+        ack: Any,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Any,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        """A button of a reply, answered where the reply was: the direct messages, the App Home (then
+        in the direct messages), an ephemeral answer (replaced), or a message everyone sees."""
+        await ack()
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id")
+        in_home = body.get("container", {}).get("type") == "view"
+        private = in_home or (channel or "").startswith("D")
+        name = await self.name_of(client, user)
+        reply = await self.bot.handle(
+            self._turn(turns.pressed, action["value"], context, user, direct=private, user_name=name)
         )
-        revocations = AsyncTokenRevocationListeners(oauth.installation_store)
+        if in_home or (reply.move_to_direct and not private):
+            await self._direct(client, user, reply)
+        elif private and channel:
+            await self._post(client, channel, reply)
+        elif not body.get("container", {}).get("is_ephemeral", True):
+            # a button on a message everyone sees (an announcement): answer only the person who pressed it
+            for page in messages(reply):
+                await respond(replace_original=False, response_type="ephemeral", **page)
+        else:
+            pages = messages(reply, share_value=action["value"] if reply.shareable else None)
+            await respond(replace_original=True, response_type="ephemeral", **pages[0])
+            for page in pages[1:]:
+                await respond(response_type="ephemeral", **page)
 
-        @app.event("app_uninstalled")
-        async def on_uninstalled(context: AsyncBoltContext) -> None:
-            await revocations.handle_app_uninstalled_events(_installed_as(context))
+    async def on_error(self, error: Exception) -> None:
+        detail = api_error(error) if isinstance(error, SlackApiError) else ""
+        log.error("slack listener failed: %s %s", type(error).__name__, detail)
 
-        @app.event("tokens_revoked")
-        async def on_tokens_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
-            await revocations.handle_tokens_revoked_events(event, _installed_as(context))
-    else:
-        app = _AnsweringApp(
-            client=client,
-            authorize=authorize,
-            process_before_response=False,
-            request_verification_enabled=False,
-            logger=logging.getLogger("slack_bolt"),
+    # --- turns and replies -----------------------------------------------------------------------
+    def _turn(
+        self,
+        build: Callable[..., Turn],
+        said: str,
+        context: AsyncBoltContext,
+        user: str,
+        command: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Turn:
+        """Every Slack turn, built the same way: whose, which workspace (and so which council)."""
+        if command is not None:
+            fields.setdefault("channel", command.get("channel_id"))
+            fields.setdefault("user_name", self.names.get(user) or command.get("user_name") or wording.SOMEONE)
+        return build(
+            said,
+            user=user,
+            council=self._council(context.team_id),
+            platform="slack",
+            workspace=_workspace(context),
+            **fields,
         )
-    team_councils = dict(councils or {})
-    rendered = RenderCache()
 
-    def council(team: str | None) -> str | None:
-        return team_councils.get(team or "")
+    def _council(self, team: str | None) -> str | None:
+        return self.councils.get(team or "")
 
-    async def post(client: AsyncWebClient, channel: str, reply: Reply, event: str | None = None) -> None:
+    async def _channel_command(
+        self, client: AsyncWebClient, context: AsyncBoltContext, turn: Turn
+    ) -> list[dict[str, Any]]:
+        """subscribe and the other admin words, after the ack: the admin check, and for subscribe
+        whether the bot can post in the channel at all (else the admin is told how to add it)."""
+        admin = await self.is_admin(client, turn.user)
+        subscribing = turn.words.casefold().split()[:1] == ["subscribe"]
+        channel = turn.channel
+        if subscribing and channel and not channel.startswith("D") and (admin or turn.user in self.bot.admins):
+            member = await self.in_channel(client, channel)
+            if member is False:
+                return [{"text": NOT_IN_CHANNEL.format(invite=await self.invite(client, context))}]
+            if member is None:
+                return [{"text": MEMBERSHIP_UNCHECKED}]
+        return messages(await self.bot.handle(replace(turn, is_admin=admin)))
+
+    async def _post(self, client: AsyncWebClient, channel: str, reply: Reply, event: str | None = None) -> None:
         """Post a reply's pages; those answering an event carry its key, to be found after a crash."""
         pages = messages(reply)
         for number, message in enumerate(pages):
@@ -199,46 +353,51 @@ def build_app(
             metadata = label(REPLY_TYPE, event=event, page=number, last=last) if event else None
             await client.chat_postMessage(channel=channel, metadata=metadata, **message)
 
-    async def direct(client: AsyncWebClient, user: str, reply: Reply, event: str | None = None) -> None:
-        opened = await client.conversations_open(users=user)
-        await post(client, opened["channel"]["id"], reply, event)
+    async def _direct(self, client: AsyncWebClient, user: str, reply: Reply, event: str | None = None) -> bool:
+        """The reply in the person's direct messages; False if Slack would not open them."""
+        try:
+            opened = await client.conversations_open(users=user)
+            await self._post(client, opened["channel"]["id"], reply, event)
+        except (SlackApiError, TimeoutError, aiohttp.ClientError) as exc:
+            log.warning("cannot send a direct message: %s", type(exc).__name__)
+            return False
+        return True
 
-    @app.middleware
-    async def handle_each_event_once(body: dict[str, Any], context: AsyncBoltContext, next: Any) -> BoltResponse | None:
+    # --- answering each event once ---------------------------------------------------------------
+    async def handle_each_event_once(
+        self, body: dict[str, Any], context: AsyncBoltContext, next: Any
+    ) -> BoltResponse | None:
         event_id, event = body.get("event_id"), body.get("event")
         if isinstance(event_id, str) and isinstance(event, dict) and event.get("type") in ANSWERED_EVENTS:
             key = f"slack:{event_id}"
-            state = await bot.store.begin_event(key)
+            state = await self.events.begin(key)
             if state == "done":
                 return BoltResponse(status=200, body="")  # a retry of something already answered
             if state == "busy":
                 return BoltResponse(status=409, body="being answered: ask again later")
             if state == "taken over":
-                context[_SINCE] = await bot.store.event_began(key)
+                context[_SINCE] = await self.events.began(key)
             context[_EVENT] = key
             context[_ANSWER] = asyncio.get_running_loop().create_future()
         await next()
         return None
 
     @contextlib.asynccontextmanager
-    async def answering(context: AsyncBoltContext) -> AsyncIterator[None]:
-        """Around an event listener: the event is done once the listener has replied; if it fails,
-        the attempt is forgotten so Slack's redelivery is answered."""
-        key, answer = context.get(_EVENT), context.get(_ANSWER)
+    async def _answering(self, context: AsyncBoltContext) -> AsyncIterator[None]:
+        """Around an event listener: the event is done once the listener has replied, and its
+        acknowledgement (held by :class:`_AnsweringApp`) says whether it was."""
+        answer = context.get(_ANSWER)
         try:
-            yield
+            async with self.events.answering(context.get(_EVENT)):
+                yield
         except BaseException:
-            if key:
-                await bot.store.release_event(key)
             if answer is not None and not answer.done():
                 answer.set_result(False)
             raise
-        if key:
-            await bot.store.finish_event(key)
         if answer is not None and not answer.done():
             answer.set_result(True)
 
-    async def replied_before(context: AsyncBoltContext, channel: str | None = None, user: str = "") -> bool:
+    async def _replied_before(self, context: AsyncBoltContext, channel: str | None = None, user: str = "") -> bool:
         """Whether an event taken over from an answerer that died had been answered before it died:
         its labelled reply looked for in the conversation it went to (``channel``, or ``user``'s
         direct messages). If that cannot be told, no: answering twice beats leaving someone unanswered."""
@@ -246,7 +405,7 @@ def build_app(
         if key is None or since is None:
             return False
         found: bool | str
-        reader = plain_client(context.bot_token, api_url, REPLY_CHECK_SECONDS)  # never waits long
+        reader = plain_client(context.bot_token, self.api_url, REPLY_CHECK_SECONDS)  # never waits long
         try:
             where = channel or (await reader.conversations_open(users=user))["channel"]["id"]
         except SlackApiError as exc:
@@ -260,7 +419,8 @@ def build_app(
             return False
         return found
 
-    async def is_admin(client: AsyncWebClient, user: str) -> bool | None:
+    # --- what Slack is asked about people and channels -------------------------------------------
+    async def is_admin(self, client: AsyncWebClient, user: str) -> bool | None:
         """Workspace admins and owners may change what a channel follows (users:read); None: can't tell."""
         try:
             info = await client.users_info(user=user)
@@ -273,12 +433,10 @@ def build_app(
         person = info.get("user") or {}
         return bool(person.get("is_admin") or person.get("is_owner") or person.get("is_primary_owner"))
 
-    names: dict[str, str] = {}  # user id → the name people see, from users.info (users:read)
-
-    async def name_of(client: AsyncWebClient, user: str) -> str:
+    async def name_of(self, client: AsyncWebClient, user: str) -> str:
         """Someone's name as Slack shows it, for what the bot writes about them (a hand-off, the
         acknowledgements list): a mention's markup is not a name outside a Slack message."""
-        if user not in names:
+        if user not in self.names:
             try:
                 found = (await client.users_info(user=user)).get("user") or {}
             except (SlackApiError, TimeoutError, aiohttp.ClientError) as exc:
@@ -290,21 +448,19 @@ def build_app(
             )
             if not name:
                 return wording.SOMEONE
-            names[user] = str(name)
-        return names[user]
+            self.names[user] = str(name)
+        return self.names[user]
 
-    bot_users: dict[str, str] = {}  # token → the bot's own user id, from auth.test, once
-
-    async def invite(client: AsyncWebClient, context: AsyncBoltContext) -> str:
+    async def invite(self, client: AsyncWebClient, context: AsyncBoltContext) -> str:
         """``/invite @bot`` as the admin should type it (a mention renders as the bot's name); the
         installation knows the bot's user id, else auth.test is asked once."""
-        bot_user = context.bot_user_id or bot_users.get(client.token or "")
+        bot_user = context.bot_user_id or self.bot_users.get(client.token or "")
         if not bot_user:
             with contextlib.suppress(SlackApiError, TimeoutError, aiohttp.ClientError):
-                bot_user = bot_users[client.token or ""] = str((await client.auth_test())["user_id"])
+                bot_user = self.bot_users[client.token or ""] = str((await client.auth_test())["user_id"])
         return f"/invite <@{bot_user}>" if bot_user else "/invite @ and the app's name"
 
-    async def in_channel(client: AsyncWebClient, channel: str) -> bool | None:
+    async def in_channel(self, client: AsyncWebClient, channel: str) -> bool | None:
         """Whether the bot is a member of the channel, so can post there (conversations.info with
         channels:read, groups:read; a private channel it is not in is "not found"); None: can't tell."""
         try:
@@ -320,195 +476,66 @@ def build_app(
         found = info.get("channel")
         return bool(isinstance(found, dict) and found.get("is_member"))
 
-    def command_turn(command: dict[str, Any], context: AsyncBoltContext, admin: bool | None = False) -> Turn:
-        return Turn(
-            text=f"{wording.COMMAND_PREFIX} {command.get('text', '')}",
-            user=command["user_id"],
-            council=council(command.get("team_id")),
-            platform="slack",
-            user_name=names.get(command["user_id"]) or command.get("user_name") or wording.SOMEONE,
-            channel=command.get("channel_id"),
-            is_admin=admin,
-            workspace=_workspace(context),
+
+def build_app(
+    bot: Bot,
+    *,
+    token: str | None,
+    api_url: str | None = None,
+    councils: Mapping[str, str] | None = None,
+    oauth: AsyncOAuthSettings | None = None,
+) -> AsyncApp:
+    """The bolt app. ``councils`` maps Slack team ids to council ids (else the workspace's choice).
+
+    With ``oauth`` (distribution: many workspaces), each request is answered with its workspace's
+    token from the installation store, and uninstalling or revoking removes it there; else every
+    request is answered with ``token``. Listeners use the client bolt gives each request, which
+    carries that token. Requests reach the app only through :class:`SlackGuard` (HTTP) or Socket
+    Mode, so bolt's own signature check, which logs bodies it refuses, is off.
+    """
+    client = web_client(token, api_url)  # in distribution, the OAuth flow's (oauth.v2.access) client
+    common: dict[str, Any] = {
+        "client": client,
+        "process_before_response": False,
+        "request_verification_enabled": False,
+        "logger": logging.getLogger("slack_bolt"),
+    }
+    if oauth is None:
+
+        async def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+            # one workspace token, no auth.test round trip before the first acknowledgement
+            return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=token)
+
+        app = _AnsweringApp(authorize=authorize, **common)
+    else:
+        store = oauth.installation_store
+        # bolt takes an AsyncAuthorize too
+        app = _AnsweringApp(
+            oauth_settings=oauth,
+            authorize=InstalledAuthorize(store),  # type: ignore[arg-type]
+            installation_store=store,
+            **common,
         )
-
-    @app.command("/protocol")
-    async def on_command(
-        ack: Any, command: dict[str, Any], respond: Any, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        text = command.get("text", "")
-        if needs_admin(text):
-            await ack()  # asking Slack who this is can outlast Slack's 3 s: answer through response_url
-            for page in await channel_command(client, context, command):
-                await respond(response_type="ephemeral", **page)
-            return
-        turn = command_turn(command, context)
-        reply = await bot.handle(turn)
-        if reply.move_to_direct:
-            try:  # said only once it is true: the reply is in the direct messages
-                await direct(client, command["user_id"], reply)
-            except (SlackApiError, TimeoutError, aiohttp.ClientError) as exc:
-                log.warning("cannot open a direct message: %s", type(exc).__name__)
-                pages = messages(reply)  # private anyway: only this person sees it
-                await ack(response_type="ephemeral", **pages[0])
-                return
-            await ack(response_type="ephemeral", text=wording.CONCERN_MOVED)
-            return
-        pages = rendered.messages(reply, share_value=turn.text if reply.shareable else None)
-        await ack(response_type="ephemeral", **pages[0])
-        for page in pages[1:]:
-            await respond(response_type="ephemeral", **page)
-
-    async def channel_command(
-        client: AsyncWebClient, context: AsyncBoltContext, command: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        """subscribe and the other admin words, after the ack: the admin check, and for subscribe
-        whether the bot can post in the channel at all (else the admin is told how to add it)."""
-        user, channel = command["user_id"], command.get("channel_id")
-        admin = await is_admin(client, user)
-        subscribing = command.get("text", "").casefold().split()[:1] == ["subscribe"]
-        if subscribing and channel and not channel.startswith("D") and (admin or user in bot.admins):
-            member = await in_channel(client, channel)
-            if member is False:
-                return [{"text": NOT_IN_CHANNEL.format(invite=await invite(client, context))}]
-            if member is None:
-                return [{"text": MEMBERSHIP_UNCHECKED}]
-        return messages(await bot.handle(command_turn(command, context, admin)))
-
-    @app.event("message")
-    async def on_direct_message(event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
-        async with answering(context):
-            if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
-                return
-            if await replied_before(context, event["channel"]):
-                return
-            turn = Turn(
-                text=event.get("text", ""),
-                user=event["user"],
-                council=council(context.team_id),
-                direct=True,
-                platform="slack",
-                user_name=await name_of(client, event["user"]),
-                workspace=_workspace(context),
-            )
-            await post(client, event["channel"], await bot.handle(turn), context.get(_EVENT))
-
-    @app.event("app_mention")
-    async def on_mention(event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
-        async with answering(context):
-            # only what goes to the person's direct messages can be found again; an ephemeral answer
-            # leaves nothing in history, so after a crash it may be shown twice
-            if await replied_before(context, user=event["user"]):
-                return
-            text = _MENTION.sub("", event.get("text", "")).strip()
-            turn = Turn(
-                text=f"{wording.COMMAND_PREFIX} {text}",
-                user=event["user"],
-                council=council(context.team_id),
-                platform="slack",
-                channel=event.get("channel"),
-                # the bot hears mentions only where it is a member, so an admin may subscribe this way
-                is_admin=await is_admin(client, event["user"]) if needs_admin(text) else False,
-                workspace=_workspace(context),
-            )
-            reply = await bot.handle(turn)
-            if reply.move_to_direct:
-                await direct(client, event["user"], reply, context.get(_EVENT))
-                text_only = wording.CONCERN_ONLY_PRIVATE
-                await client.chat_postEphemeral(channel=event["channel"], user=event["user"], text=text_only)
-                return
-            for page in messages(reply):
-                await client.chat_postEphemeral(channel=event["channel"], user=event["user"], **page)
-
-    @app.event("app_home_opened")
-    async def on_home(event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
-        async with answering(context):
-            if event.get("tab", "home") != "home":
-                return
-            home = await bot.workspace_home("slack", _workspace(context), council(context.team_id))
-            await client.views_publish(user_id=event["user"], view=home_view(home))
-
-    @app.action(SHARE_ACTION)
-    async def on_share(
-        ack: Any,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: Any,
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        await ack()
-        user = body["user"]["id"]
-        channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
-        turn = Turn(
-            text=action["value"],
-            user=user,
-            council=council(_team(body)),
-            platform="slack",
-            workspace=_workspace(context),
-        )
-        reply = await bot.handle(turn)
-        if channel is None or reply.move_to_direct or not reply.shareable:
-            return
-        reply = reply.model_copy(update={"private": False, "choices": []})
-        try:
-            for page in messages(reply, shared_by=user):
-                await client.chat_postMessage(channel=channel, **page)
-        except SlackApiError as exc:
-            if api_error(exc) not in ("not_in_channel", "channel_not_found"):
-                raise
-            await respond(
-                replace_original=False,
-                response_type="ephemeral",
-                text=CANNOT_SHARE.format(invite=await invite(client, context)),
-            )
-            return
-        await respond(delete_original=True)
-
-    @app.action(re.compile(rf"^{ACTION_PREFIX}\d+$"))
-    async def on_choice(
-        ack: Any,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: Any,
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        await ack()
-        user = body["user"]["id"]
-        channel = (body.get("channel") or {}).get("id")
-        in_home = body.get("container", {}).get("type") == "view"
-        private = in_home or (channel or "").startswith("D")
-        turn = Turn(
-            text=action["value"],
-            user=user,
-            council=council(_team(body)),
-            direct=private,
-            platform="slack",
-            user_name=await name_of(client, user),
-            workspace=_workspace(context),
-        )
-        reply = await bot.handle(turn)
-        if in_home or (reply.move_to_direct and not private):
-            await direct(client, user, reply)
-        elif private and channel:
-            await post(client, channel, reply)
-        elif not body.get("container", {}).get("is_ephemeral", True):
-            # a button on a message everyone sees (an announcement): answer only the person who pressed it
-            for page in messages(reply):
-                await respond(replace_original=False, response_type="ephemeral", **page)
-        else:
-            pages = messages(reply, share_value=action["value"] if reply.shareable else None)
-            await respond(replace_original=True, response_type="ephemeral", **pages[0])
-            for page in pages[1:]:
-                await respond(response_type="ephemeral", **page)
-
-    @app.error
-    async def on_error(error: Exception) -> None:
-        detail = api_error(error) if isinstance(error, SlackApiError) else ""
-        log.error("slack listener failed: %s %s", type(error).__name__, detail)
-
+        Installs(AsyncTokenRevocationListeners(store)).register(app)
+    SlackHandler(bot, api_url=api_url, councils=councils).register(app)
     return app
+
+
+class Installs:
+    """Distribution only: an uninstalled app or revoked tokens are removed from the installation store."""
+
+    def __init__(self, revocations: AsyncTokenRevocationListeners) -> None:
+        self.revocations = revocations
+
+    def register(self, app: AsyncApp) -> None:
+        app.event("app_uninstalled")(self.on_uninstalled)
+        app.event("tokens_revoked")(self.on_tokens_revoked)
+
+    async def on_uninstalled(self, context: AsyncBoltContext) -> None:
+        await self.revocations.handle_app_uninstalled_events(_installed_as(context))
+
+    async def on_tokens_revoked(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        await self.revocations.handle_tokens_revoked_events(event, _installed_as(context))
 
 
 def _workspace(context: AsyncBoltContext) -> str | None:
@@ -525,8 +552,3 @@ def _installed_as(context: AsyncBoltContext) -> AsyncBoltContext:
     if context.is_enterprise_install:
         context["team_id"] = None
     return context
-
-
-def _team(body: dict[str, Any]) -> str | None:
-    team = body.get("team") or {}
-    return team.get("id") if isinstance(team, dict) else None

@@ -2,7 +2,7 @@
 
 Probing bolt 1.30 showed a malformed body or a non-numeric timestamp giving a 500 before the
 signature is checked, and a bad signature logging the whole body at INFO (a DM could end up in
-logs). Here every request is size-checked (413 over 1 MiB), then signature-checked with Slack's
+logs). Here every request is size-checked (413 over 1 MiB, :mod:`adapters.edges`), then signature-checked with Slack's
 algorithm (401 if unsigned, badly signed, stale or future-dated), then shape-checked (400 if
 malformed: the fields bolt and our listeners read must have the types Slack gives them) — and
 nothing about the body is ever logged.
@@ -20,9 +20,9 @@ from urllib.parse import parse_qs
 from aiohttp import web
 from slack_sdk.signature import Clock, SignatureVerifier
 
+from ..edges import Refused, read_body
 from ..untrusted import field, objects, parse_object, strings
 
-MAX_BODY = 1024 * 1024
 _FORM = re.compile(r"[^=&]+=[^&]*(?:&[^=&]+=[^&]*)*")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: "²".isdigit() is true, int("²") fails
@@ -38,33 +38,26 @@ class SlackGuard:
         self._verifier = SignatureVerifier(signing_secret, clock=_Clock(clock))
         self._clock = clock
 
-    async def read(self, request: web.Request) -> tuple[web.Response | None, str]:
-        """The request's body if it may pass, else the response that refuses it."""
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return _refuse(413, "request too large"), ""
-        try:
-            raw = await request.read()  # the whole body, however many pieces it arrives in
-        except web.HTTPRequestEntityTooLarge:
-            return _refuse(413, "request too large"), ""
-        if len(raw) > MAX_BODY:
-            return _refuse(413, "request too large"), ""
+    async def read(self, request: web.Request) -> str:
+        """The request's body if it may pass, else :class:`~adapters.edges.Refused`."""
+        raw = await read_body(request)
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
         if not _TIMESTAMP.fullmatch(timestamp) or not _SIGNATURE.fullmatch(signature):
-            return _refuse(401, "unsigned request"), ""
+            raise Refused(401, "unsigned request")
         if abs(self._clock() - int(timestamp)) > MAX_SKEW:
-            return _refuse(401, "stale or future-dated request"), ""
+            raise Refused(401, "stale or future-dated request")
         try:
             body = raw.decode("utf-8")  # before the verifier, which decodes without catching
         except UnicodeDecodeError:
-            return _refuse(400, "malformed request"), ""
+            raise Refused(400, "malformed request") from None
         if not self._verifier.is_valid(body, timestamp, signature):
-            return _refuse(401, "bad signature"), ""
+            raise Refused(401, "bad signature")
         try:
             _check_shape(request.content_type, body)
         except ValueError:
-            return _refuse(400, "malformed request"), ""
-        return None, body
+            raise Refused(400, "malformed request") from None
+        return body
 
 
 def _check_shape(content_type: str, body: str) -> None:
@@ -113,11 +106,6 @@ def _check_payload(payload: dict[str, Any]) -> None:
         for action in actions:
             field(action, "action_id", str, required=True)
             strings(action, "value", "block_id", "type")
-
-
-def _refuse(status: int, why: str) -> web.Response:
-    log.warning("slack request refused (%d): %s", status, why)
-    return web.Response(status=status, text=why)
 
 
 class _Clock(Clock):

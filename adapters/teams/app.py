@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import jwt
@@ -25,20 +26,20 @@ from botbuilder.schema import Activity, ActivityEventNames, CallerIdConstants, C
 from botbuilder.schema.teams import TeamsChannelData
 from botframework.connector.auth import AuthenticationConstants, ServiceClientCredentialsFactory
 
-from chatops import wording
-from chatops.bot import Bot, Turn, needs_admin
+from chatops import turns, wording
+from chatops.bot import Bot
 from chatops.contacts import Person
 from chatops.reply import Reply
 from chatops.settings import Settings
 from chatops.store import person_reference_key
 
+from ..edges import MAX_BODY, Redelivery, Refused, move_to_private, read_body, refusal
 from ..untrusted import field, objects, parse_object, strings
 from .auth import CHANNEL_OPENID_URL, KeysUnavailable, SigningKeys, TokenGuard
 from .cards import SUBMIT_KEY, card
 from .owners import TeamOwners
 
 log = logging.getLogger("chatops.teams")
-MAX_BODY = 1024 * 1024
 PERSONAL = "personal"
 BUSY_WAIT = 10.0
 """Seconds a redelivery waits for the same activity being answered (Teams gives a turn 15 s)."""
@@ -88,6 +89,7 @@ class ChatopsTeamsBot(ActivityHandler):
         self.owners = owners  # None in local development mode: only CHATOPS_ADMINS may change channels
         self.tenant = tenant  # a single-tenant bot keeps references only for its own tenant
         self._groups: dict[str, str] = {}  # Teams team id → its Entra group id (never changes)
+        self.events = Redelivery(bot.store)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Each activity is answered once, and marked done only after its reply was sent: if the
@@ -101,17 +103,13 @@ class ChatopsTeamsBot(ActivityHandler):
             return
         key = _delivery_key(activity)
         waited = 0.0
-        while (state := await self.bot.store.begin_event(key)) == "busy" and waited < BUSY_WAIT:
+        while (state := await self.events.begin(key)) == "busy" and waited < BUSY_WAIT:
             await asyncio.sleep(0.5)
             waited += 0.5
         if state not in ("new", "taken over"):
             return  # answered already (or still being answered after BUSY_WAIT: that one will reply)
-        try:
+        async with self.events.answering(key):
             await super().on_turn(turn_context)
-        except BaseException:
-            await self.bot.store.release_event(key)
-            raise
-        await self.bot.store.finish_event(key)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -119,30 +117,32 @@ class ChatopsTeamsBot(ActivityHandler):
         if personal:
             await self._remember(activity)
         submitted = activity.value.get(SUBMIT_KEY) if isinstance(activity.value, dict) else None
-        text = submitted or TurnContext.remove_recipient_mention(activity) or activity.text or ""
-        text = " ".join(text.split())
-        if text.lower().startswith("protocol"):
-            text = "/" + text
-        if not personal and not text.lower().startswith(("/protocol", "concern:")):
-            text = f"{wording.COMMAND_PREFIX} {text}"
         user = activity.from_property
-        turn = Turn(
-            text=text,
-            user=user.id,
-            council=self.council,
-            direct=personal,
-            platform="teams",
-            user_name=user.name or "Someone",
-            channel=None if personal else _conversation_id(activity),
-            is_admin=await self._is_admin(turn_context) if needs_admin(text) else False,
-            workspace=_tenant(activity),
-        )
+        where = {
+            "user": user.id,
+            "council": self.council,
+            "direct": personal,
+            "platform": "teams",
+            "user_name": user.name or wording.SOMEONE,
+            "channel": None if personal else _conversation_id(activity),
+            "workspace": _tenant(activity),
+        }
+        if isinstance(submitted, str) and submitted:
+            turn = turns.pressed(submitted, **where)
+        else:  # in a channel the bot hears only what mentions it: a command
+            turn = turns.typed(TurnContext.remove_recipient_mention(activity) or activity.text or "", **where)
+        if turn.needs_admin:
+            turn = replace(turn, is_admin=await self._is_admin(turn_context))
         if not personal:
             await self._remember(activity)  # where announcements for this channel will go
         reply = await self.bot.handle(turn)
+
+        async def say_here(text: str) -> None:
+            await turn_context.send_activity(text)
+
         if reply.move_to_direct and not personal:
-            moved = await self.send_personal(user.id, reply)
-            await turn_context.send_activity(wording.CONCERN_MOVED if moved else wording.TEAMS_OPEN_CHAT)
+            send = partial(self.send_personal, user.id)
+            await move_to_private(reply, send_private=send, say_here=say_here)
             return
         await turn_context.send_activity(reply_activity(reply, short=not personal))
 
@@ -284,35 +284,36 @@ class TeamsEndpoint:
     guard: TokenGuard | None  # None only in local development mode
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return _refuse(413, "request too large")
-        if self.guard is not None and not request.headers.get("Authorization", "").startswith("Bearer "):
-            return _refuse(401, "no bearer token")  # before reading, let alone parsing, what anyone sent
         try:
-            raw = await request.read()  # kept by aiohttp, so botbuilder's own read gets the same bytes
-        except web.HTTPRequestEntityTooLarge:
-            return _refuse(413, "request too large")
-        if len(raw) > MAX_BODY:
-            return _refuse(413, "request too large")
+            await self._admit(request)
+            response = await self.adapter.process(request, self.teams)
+        except Refused as refused:
+            return refusal(log, "teams", refused)
+        except web.HTTPException as exc:
+            return refusal(log, "teams", Refused(exc.status, exc.reason))
+        return response or web.Response(status=201)
+
+    async def _admit(self, request: web.Request) -> None:
+        """:class:`Refused` unless the request is a well-formed activity with a valid token for this bot."""
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            raise Refused(413, "request too large")
+        if self.guard is not None and not request.headers.get("Authorization", "").startswith("Bearer "):
+            raise Refused(401, "no bearer token")  # before reading, let alone parsing, what anyone sent
+        raw = await read_body(request)
         if request.content_type != "application/json":
-            return _refuse(400, "not JSON")
+            raise Refused(400, "not JSON")
         try:
             body = parse_object(raw)
             _check_activity(body)
         except ValueError:
-            return _refuse(400, "malformed activity")
+            raise Refused(400, "malformed activity") from None
         if self.guard is not None:
             try:
                 why = await self.guard.check(request.headers.get("Authorization"), body)
             except KeysUnavailable:
-                return _refuse(503, "signing keys unavailable")
+                raise Refused(503, "signing keys unavailable") from None
             if why:
-                return _refuse(401, why)
-        try:
-            response = await self.adapter.process(request, self.teams)
-        except web.HTTPException as exc:
-            return _refuse(exc.status, exc.reason)
-        return response or web.Response(status=201)
+                raise Refused(401, why)
 
 
 @dataclass
@@ -334,7 +335,7 @@ class TeamsEndpoints:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         endpoint = self.endpoints.get(_audience(request.headers.get("Authorization")) or "")
         if endpoint is None:
-            return _refuse(401, "no bot registered here for this token")
+            return refusal(log, "teams", Refused(401, "no bot registered here for this token"))
         return await endpoint.handle(request)
 
 
@@ -406,11 +407,6 @@ def _tenant(activity: Activity) -> str | None:
 def _channel_tenant(activity: Activity) -> str | None:
     data = TeamsChannelData().deserialize(activity.channel_data) if activity.channel_data else None
     return data.tenant.id if data is not None and data.tenant is not None else None
-
-
-def _refuse(status: int, why: str) -> web.Response:
-    log.warning("teams request refused (%d): %s", status, why)
-    return web.Response(status=status, text=why)
 
 
 def build_endpoint(

@@ -8,13 +8,12 @@ the safety check, the route through the council's procedure, and what the bot sa
     render   the replies
 """
 
-from .machine import PREFIX, Context, Handoff, State, Transition, needs, start, step
+from .machine import Context, Handoff, State, Transition, needs, start, step
 from .reading import Reading, read
 from .route import Route, cited, route
 from .safety import Alarm, assess
 
 __all__ = [
-    "PREFIX",
     "Alarm",
     "Context",
     "Handoff",

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict
 
+from .. import buttons
 from .. import wording as w
 from ..contacts import Contacts, Person
 from ..model import Party, Protocol, Slug
@@ -26,7 +27,6 @@ from . import render
 from .reading import Gender, Reading, Scope, Tried, is_correction, read, subject_roles
 from .route import route_key, steps
 
-PREFIX = render.PREFIX
 START_WORDS = frozenset(
     {
         "concern",
@@ -37,14 +37,13 @@ START_WORDS = frozenset(
         "complaint",
         "start",
         "help",
-        "/protocol concern",
         "i have a concern",
         "raise concern",
     }
 )
-FORGET_WORDS = frozenset({"forget", "forget me", "erase", "delete", "/protocol forget", PREFIX + "forget"})
-RESTART_WORDS = frozenset({"restart", "start again", "start over", "reset", PREFIX + "restart"})
-SEND_WORDS = frozenset({PREFIX + "send", "send", "send it", "yes", "yes send it"})
+FORGET_WORDS = frozenset({"forget", "forget me", "erase", "delete"})
+RESTART_WORDS = frozenset({"restart", "start again", "start over", "reset"})
+SEND_WORDS = frozenset({"send", "send it", "yes", "yes send it"})
 
 Phase = Literal["asking", "done", "confirm", "outside"]
 
@@ -255,14 +254,15 @@ def start(ctx: Context) -> State:
     return State(council=ctx.protocol.id)
 
 
-def step(state: State | None, text: str, ctx: Context) -> Transition:
-    """One turn of the conversation. ``text`` is a button's value or what the person typed."""
+def step(state: State | None, text: str, ctx: Context, *, pressed: bool = False) -> Transition:
+    """One turn of the conversation: what the person typed, or (``pressed``) the step a button of
+    ours carried (see :func:`chatops.buttons.concern`)."""
     raw, _ = clean(text)
     lowered = raw.casefold()
     if lowered in FORGET_WORDS:
         return Transition(None, render.forgotten(ctx), forget=True)
-    if lowered.startswith(PREFIX):
-        return _pressed(state, lowered.removeprefix(PREFIX), ctx)
+    if pressed:
+        return _pressed(state, lowered, ctx)
     reading = read(text, ctx.protocol)  # once a turn; its safety check reads the whole message, however long
     transition = _typed(state, raw, lowered, reading, ctx)
     if reading.alarm and not render.has_safety(transition.reply):
@@ -317,7 +317,7 @@ def _typed(state: State | None, raw: str, lowered: str, reading: Reading, ctx: C
             return Transition(fresh, render.ask(fresh, next_question(fresh, ctx), ctx, intro=render.opening(ctx)))
         return _described(fresh, reading, ctx, opening=True)
     if state.phase == "confirm":
-        return _confirming(state, PREFIX + "send" if lowered in SEND_WORDS else "cancel", ctx)
+        return _confirming(state, "send" if lowered in SEND_WORDS else "cancel", ctx)
     if lowered in START_WORDS:
         return _advance(state, ctx, welcome_back=True)
     if state.phase in ("done", "outside"):
@@ -417,7 +417,7 @@ def _offer_handoff(state: State, ref: str, ctx: Context) -> Transition:
     """Only a person the advice offered, to this person, in this conversation."""
     offered = {c.value for c in render.handoff_choices(state, ctx)}
     person = render.person(ctx, ref)
-    if person is None or state.phase not in ("done", "outside") or f"{PREFIX}handoff={ref}" not in offered:
+    if person is None or state.phase not in ("done", "outside") or buttons.concern(f"handoff={ref}") not in offered:
         return _again(state, ctx)
     confirming = state.model_copy(update={"phase": "confirm", "handoff": ref})
     return Transition(confirming, render.handoff_preview(person, handoff_message(ctx), ctx))
@@ -426,7 +426,7 @@ def _offer_handoff(state: State, ref: str, ctx: Context) -> Transition:
 def _confirming(state: State, value: str, ctx: Context) -> Transition:
     person = render.person(ctx, state.handoff or "")
     done = state.model_copy(update={"phase": "outside" if state.scope != "in" else "done", "handoff": None})
-    if value.removeprefix(PREFIX) == "send" and person is not None:
+    if value == "send" and person is not None:
         return Transition(done, render.handoff_sent(person, ctx), Handoff(person, handoff_message(ctx)))
     cancelled: list[Block] = [render.note(w.HANDOFF_CANCELLED)]
     if done.phase == "outside":

@@ -11,6 +11,7 @@ import string
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .. import buttons
 from .. import wording as w
 from ..contacts import Person
 from ..errors import ChatopsError
@@ -24,7 +25,6 @@ from .safety import Alarm
 if TYPE_CHECKING:
     from .machine import Context, Question, State
 
-PREFIX = "concern:"
 SAFETY_KIND = "safety"
 UNDERSTOOD = "understood"
 
@@ -61,11 +61,11 @@ def _reply(ctx: Context, title: str, blocks: list[Block], choices: list[Choice])
 
 
 def _restart() -> Choice:
-    return Choice(label=w.CHOICE_RESTART, value=PREFIX + "restart")
+    return Choice(label=w.CHOICE_RESTART, value=buttons.concern("restart"))
 
 
 def _forget() -> Choice:
-    return Choice(label=w.CHOICE_FORGET, value=PREFIX + "forget")
+    return Choice(label=w.CHOICE_FORGET, value=buttons.concern("forget"))
 
 
 # --- safety ---------------------------------------------------------------------------------------
@@ -108,7 +108,8 @@ def ask(state: State, question: Question | None, ctx: Context, intro: Sequence[B
     if question is None:
         return recommendation(state, ctx, intro)
     choices = [
-        Choice(label=label, value=f"{PREFIX}{question.field}={value}") for value, label in question.options(state, ctx)
+        Choice(label=label, value=buttons.concern(f"{question.field}={value}"))
+        for value, label in question.options(state, ctx)
     ]
     if state.reporter is not None or state.category is not None:
         choices.append(_restart())
@@ -209,7 +210,7 @@ def recommendation(state: State, ctx: Context, intro: Sequence[Block] | None = N
     blocks.append(Paragraph(text=fill(w.RECOMMEND_KEPT, hours=str(ctx.ttl_hours))))
     choices = handoff_choices(state, ctx)
     if protocol.concerns:
-        choices.append(Choice(label=w.CHOICE_CHANGE_CATEGORY, value=PREFIX + "change=category"))
+        choices.append(Choice(label=w.CHOICE_CHANGE_CATEGORY, value=buttons.concern("change=category")))
     choices += [_restart(), _forget()]
     return _reply(ctx, w.RECOMMEND_TITLE, blocks, choices)
 
@@ -233,7 +234,11 @@ def outside(state: State, ctx: Context, intro: Sequence[Block] | None = None) ->
     blocks.append(Paragraph(text=fill(w.OUTSIDE[state.scope if state.scope in w.OUTSIDE else "other"], protocol)))
     blocks.append(_contacts(ctx, w.OUTSIDE_CONTACTS, w.OUTSIDE_NO_CONTACTS))
     choices = handoff_choices(state, ctx)
-    choices += [Choice(label=fill(w.CHOICE_IN_SCOPE, protocol), value=PREFIX + "scope=in"), _restart(), _forget()]
+    choices += [
+        Choice(label=fill(w.CHOICE_IN_SCOPE, protocol), value=buttons.concern("scope=in")),
+        _restart(),
+        _forget(),
+    ]
     return _reply(ctx, w.OUTSIDE_TITLE, blocks, choices)
 
 
@@ -265,7 +270,7 @@ def handoff_choices(state: State, ctx: Context) -> list[Choice]:
     out: dict[str, Choice] = {}
     for key, index, person in offered:
         if (person.chat_id(ctx.platform) or ctx.platform == "console") and len(out) < 5:
-            value = f"{PREFIX}handoff={key}.{index}"
+            value = buttons.concern(f"handoff={key}.{index}")
             out.setdefault(value, Choice(label=fill(w.CHOICE_HANDOFF, name=person.name), value=value))
     return list(out.values())
 
@@ -288,8 +293,8 @@ def handoff_preview(who: Person, message: str, ctx: Context) -> Reply:
     if ctx.platform == "console":
         blocks.append(Paragraph(text=w.HANDOFF_CONSOLE))
     choices = [
-        Choice(label=w.CHOICE_SEND, value=PREFIX + "send"),
-        Choice(label=w.CHOICE_DONT_SEND, value=PREFIX + "cancel"),
+        Choice(label=w.CHOICE_SEND, value=buttons.concern("send")),
+        Choice(label=w.CHOICE_DONT_SEND, value=buttons.concern("cancel")),
     ]
     return _reply(ctx, w.HANDOFF_TITLE, blocks, choices)
 
