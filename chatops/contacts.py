@@ -21,6 +21,10 @@ from .errors import ProtocolDataError
 from .loading import Loc, load_yaml_model, located, nearest
 from .model import Protocol, Slug, Text
 
+LEGACY_CHAT_KEYS = ("slack", "teams")
+"""Chat ids written beside the name (``slack: U…``), as contacts files did before ``chat:``; read
+into ``chat`` so those files keep working."""
+
 
 class Person(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -29,12 +33,29 @@ class Person(BaseModel):
     title: Text | None = None
     gender: Literal["male", "female"] | None = None
     portfolio: Text | None = None
-    slack: Text | None = Field(None, description="Slack user id, e.g. U012AB3CD")
-    teams: Text | None = Field(None, description="Teams user id (29:…) with a saved conversation")
+    chat: dict[Slug, Text] = Field(
+        default_factory=dict,
+        description='Chat user ids by platform, e.g. {slack: U012AB3CD, teams: "29:…"}',
+    )
     how: Text | None = Field(None, description="How to reach them outside chat, e.g. a phone number or address")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _chat_beside_the_name(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not any(key in data for key in LEGACY_CHAT_KEYS):
+            return data
+        chat = data.get("chat") or {}
+        if not isinstance(chat, dict):
+            return data  # a "chat" that is not a mapping: the usual error says so
+        chat, data = dict(chat), dict(data)
+        for key in LEGACY_CHAT_KEYS:
+            if key in data:
+                chat.setdefault(key, data.pop(key))
+        return {**data, "chat": chat}
+
     def chat_id(self, platform: str) -> str | None:
-        return {"slack": self.slack, "teams": self.teams}.get(platform)
+        """This person's user id on ``platform``, if the contacts file gives one."""
+        return self.chat.get(platform)
 
     @property
     def label(self) -> str:

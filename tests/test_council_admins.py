@@ -14,6 +14,8 @@ from chatops.councils import Library
 from chatops.errors import ChatopsError
 from chatops.store import Store
 
+from .conftest import run_cli
+
 CONTACTS = """\
 llangunnor:
   admins: [U0CLERK01]
@@ -48,3 +50,23 @@ def test_admins_must_be_a_list_of_user_ids(tmp_path: Path) -> None:
     (tmp_path / "contacts.yaml").write_text("llangunnor:\n  admins: [{name: Someone}]\n", encoding="utf-8")
     with pytest.raises(ChatopsError, match="admins"):
         load_contacts(tmp_path / "contacts.yaml")
+
+
+def test_chat_ids_are_a_mapping_by_platform_and_older_files_still_read(tmp_path: Path) -> None:
+    (tmp_path / "contacts.yaml").write_text(
+        "llangunnor:\n"
+        "  chair:\n"
+        '    - {name: New Style, chat: {slack: U0NEW0001, teams: "29:new", webex: "person@example.org"}}\n'
+        "    - {name: Old Style, slack: U0OLD0001, teams: '29:old'}\n",
+        encoding="utf-8",
+    )
+    new, old = load_contacts(tmp_path / "contacts.yaml").people("llangunnor", "chair")
+    assert (new.chat_id("slack"), new.chat_id("teams"), new.chat_id("webex")) == (
+        "U0NEW0001",
+        "29:new",
+        "person@example.org",
+    )
+    assert (old.chat_id("slack"), old.chat_id("teams"), old.chat_id("webex")) == ("U0OLD0001", "29:old", None)
+    (tmp_path / "bad.yaml").write_text("llangunnor:\n  chair:\n    - {name: X, chat: U0NOPLATFORM}\n", encoding="utf-8")
+    result = run_cli("validate", str(tmp_path / "bad.yaml"))
+    assert result.returncode != 0 and "chat" in result.stdout + result.stderr and "Traceback" not in result.stderr

@@ -95,7 +95,8 @@ class SlackMessenger:
         self.tokens = tokens
 
     async def send(self, person: Person, text: str, workspace: str | None = None) -> bool:
-        if not person.slack:
+        user = person.chat_id("slack")
+        if not user:
             return False
         client = self.client
         if self.tokens is not None:
@@ -105,7 +106,7 @@ class SlackMessenger:
                 return False
             client = web_client(token, self.client.base_url)
         try:
-            opened = await client.conversations_open(users=person.slack)
+            opened = await client.conversations_open(users=user)
             await client.chat_postMessage(channel=opened["channel"]["id"], text=text)
         except SlackApiError as exc:
             log.error("hand-off not delivered: %s", api_error(exc))

@@ -246,7 +246,8 @@ class TeamsMessenger:
 
     async def send(self, person: Person, text: str, workspace: str | None = None) -> bool:
         teams = self.by_tenant.get(workspace or "", self.teams)
-        return bool(person.teams) and await teams.send_personal(str(person.teams), text)
+        user = person.chat_id("teams")
+        return bool(user) and await teams.send_personal(str(user), text)
 
 
 class _Config:
