@@ -1,6 +1,7 @@
-"""The edges every platform shares, written once: how much of a request is read and how one is
-refused, answering each event once however often it is delivered, and moving a concern out of a
-channel into the person's private chat.
+"""The edges every platform shares, written once: what a platform gives the server
+(:class:`Platform`, :class:`Connection`), how much of a request is read and how one is refused,
+answering each event once however often it is delivered, and moving a concern out of a channel
+into the person's private chat.
 
 A platform's folder converts its payloads to :mod:`chatops.turns` and the core's Reply to its
 own cards; whatever is not about its format belongs here.
@@ -11,12 +12,45 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
 
 from aiohttp import web
 
 from chatops import wording
+from chatops.bot import Bot
+from chatops.outbox import Deliverer
 from chatops.reply import Reply
+from chatops.settings import Settings
 from chatops.store import EventState, Store
+
+
+class Connection(Protocol):
+    """One platform, connected with this deployment's settings."""
+
+    @property
+    def deliverer(self) -> Deliverer | None:
+        """What posts announcements and reminders there; None if nothing can be posted."""
+        ...
+
+    def mount(self, app: web.Application) -> None:
+        """Add the platform's routes (and anything that runs beside the server) to ``app``."""
+        ...
+
+
+class Connect(Protocol):
+    def __call__(self, bot: Bot, settings: Settings, *, socket_mode: bool = False) -> Connection | None: ...
+
+
+@dataclass(frozen=True)
+class Platform:
+    """A platform's folder as the server sees it: its name (in turns, subscriptions and the store)
+    and how to connect it; ``connect`` gives None, with one log line saying which setting is
+    missing, when this deployment does not use it."""
+
+    name: str
+    connect: Connect
+
 
 MAX_BODY = 1024 * 1024
 """No platform sends a request body near this; anything larger is refused unread."""

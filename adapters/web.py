@@ -1,4 +1,5 @@
-"""The web server (``chatops serve``): Slack at /slack/events, /healthz; one aiohttp app.
+"""The web server (``chatops serve``): /healthz, and each connected platform's routes (Slack at
+/slack/events, Teams at /api/messages); one aiohttp app, whatever platforms it serves.
 
 A platform whose settings are missing is simply not served, with one log line saying why.
 The server is on the internet, so it gives nobody more than ``read_timeout`` seconds to send a
@@ -10,23 +11,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler, Middleware
 from aiohttp.web_protocol import RequestPayloadError
-from slack_bolt.async_app import AsyncApp
-from slack_bolt.request.async_request import AsyncBoltRequest
 
 from chatops.bot import Bot
 from chatops.errors import ChatopsError
-
-if TYPE_CHECKING:
-    from .teams.app import TeamsEndpoint, TeamsEndpoints
 from chatops.settings import Settings
 
-from .edges import MAX_BODY, Refused, refusal
+from .edges import MAX_BODY, Connection
+from .platforms import PLATFORMS
 
 log = logging.getLogger("chatops.web")
 
@@ -44,69 +42,15 @@ PRIVATE_LOGGERS = {
 }
 
 
-def slack_app(bot: Bot, settings: Settings) -> AsyncApp:
-    """Slack for one workspace (``SLACK_BOT_TOKEN``), or distributed to many (``SLACK_CLIENT_ID`` and
-    ``SLACK_CLIENT_SECRET``: bolt's OAuth flow, installations kept in the chatops store)."""
-    from .slack.app import SlackMessenger, build_app
-    from .slack.installations import oauth_settings, workspace_tokens
-
-    oauth = None
-    if settings.slack_client_id and settings.slack_client_secret:
-        councils = {council: _council_name(bot, council) for council in bot.library.ids}
-        oauth = oauth_settings(
-            bot.store,
-            settings.slack_client_id,
-            settings.slack_client_secret,
-            settings.slack_redirect_uri,
-            councils=councils,
-        )
-        bot.choose_council = True  # many workspaces: each admin chooses, none is given the default
-    app = build_app(
-        bot,
-        token=settings.slack_bot_token,
-        api_url=settings.slack_api_url,
-        councils=settings.slack_councils,
-        oauth=oauth,
-    )
-    tokens = workspace_tokens(oauth.installation_store) if oauth is not None else None  # type: ignore[arg-type]
-    bot.messengers.setdefault("slack", SlackMessenger(app.client, tokens))
-    return app
-
-
-def _council_name(bot: Bot, council: str) -> str:
-    """A council's name for the install page; its id if its file cannot be read (that council only)."""
-    try:
-        return bot.library.protocol(council).council
-    except ChatopsError:
-        return council
-
-
-def teams_endpoint(bot: Bot, settings: Settings) -> TeamsEndpoint | TeamsEndpoints | None:
-    """Teams with authentication, or in the explicit local development mode, or not at all."""
-    from .teams.app import build_endpoint, build_endpoints
-
-    if settings.teams_bots:
-        return build_endpoints(bot, settings)
-    if settings.microsoft_app_id:
-        return build_endpoint(bot, settings)
-    if settings.teams_dev:
-        log.warning(
-            "Teams is served WITHOUT authentication at /api/messages: local development mode "
-            "(CHATOPS_TEAMS_DEV) is for the Bot Framework Emulator only"
-        )
-        return build_endpoint(bot, settings, dev_mode=True)
-    log.warning("Teams is not served at /api/messages: MICROSOFT_APP_ID is not set")
-    return None
-
-
 def create_app(
     bot: Bot,
     settings: Settings,
+    platforms: Mapping[str, Connection] | None = None,
     *,
-    slack: AsyncApp | None = None,
-    teams: TeamsEndpoint | TeamsEndpoints | None = None,
     read_timeout: float = READ_TIMEOUT,
 ) -> web.Application:
+    """The server: /healthz, and each connected platform's routes (see :mod:`adapters.platforms`)."""
+    connected = dict(platforms or {})
     keep_logs_private()
     app = web.Application(
         client_max_size=MAX_BODY,
@@ -128,45 +72,13 @@ def create_app(
         except ChatopsError as exc:
             problem = str(exc)
         status = {"status": "unavailable", "reason": problem} if problem else {"status": "ok"}
-        body = {**status, "councils": bot.library.ids, "slack": slack is not None, "teams": teams is not None}
+        served = {p.name: p.name in connected for p in PLATFORMS}
+        body = {**status, "councils": bot.library.ids, **served}
         return web.json_response(body, status=503 if problem else 200)
 
     app.router.add_get("/healthz", healthz)
-    if slack is not None and settings.slack_signing_secret:
-        from .slack.guard import SlackGuard
-
-        guard = SlackGuard(settings.slack_signing_secret)
-
-        async def slack_events(request: web.Request) -> web.Response:
-            try:
-                body = await guard.read(request)
-            except Refused as refused:
-                return refusal(logging.getLogger("chatops.slack"), "slack", refused)
-            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
-            response = await slack.async_dispatch(bolt_request)
-            content_type = response.headers.pop("content-type", ["application/json"])[0].split(";")[0]
-            return web.Response(status=response.status, body=response.body, content_type=content_type)
-
-        app.router.add_post("/slack/events", slack_events)
-        if slack.oauth_flow is not None:
-            flow = slack.oauth_flow
-            from slack_bolt.adapter.aiohttp import to_aiohttp_response
-
-            async def slack_install(request: web.Request) -> web.Response:
-                bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=dict(request.headers))
-                return await to_aiohttp_response(await flow.handle_installation(bolt_request))
-
-            async def slack_oauth_redirect(request: web.Request) -> web.Response:
-                bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=dict(request.headers))
-                return await to_aiohttp_response(await flow.handle_callback(bolt_request))
-
-            app.router.add_get(flow.install_path, slack_install)
-            app.router.add_get(flow.redirect_uri_path, slack_oauth_redirect)
-    else:
-        log.warning("Slack is not served at /slack/events: SLACK_SIGNING_SECRET is not set")
-
-    if teams is not None:
-        app.router.add_post("/api/messages", teams.handle)
+    for connection in connected.values():
+        connection.mount(app)
 
     async def close(app: web.Application) -> None:
         await bot.close()
@@ -232,15 +144,6 @@ def keep_logs_private() -> None:
     server = logging.getLogger("aiohttp.server")
     if not any(isinstance(f, _WithoutRequestBytes) for f in server.filters):
         server.addFilter(_WithoutRequestBytes())
-
-
-async def run_socket_mode(slack: AsyncApp, settings: Settings) -> Any:
-    """Slack over Socket Mode, for councils that cannot expose a public URL."""
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-    handler = AsyncSocketModeHandler(slack, settings.slack_app_token)
-    await handler.connect_async()  # type: ignore[no-untyped-call]
-    return handler
 
 
 def run_channel_work(

@@ -25,6 +25,7 @@ from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
 from adapters.teams.app import _Config, build_endpoint
+from adapters.teams.platform import TeamsConnection
 from adapters.teams.testing import FakeBotFramework, StaticCredentialsFactory, activity
 from adapters.web import create_app
 from benchmarks.stats import p99
@@ -95,9 +96,8 @@ async def main_async(requests: int) -> None:
     )
     with tempfile.TemporaryDirectory() as folder:
         bot = Bot(Library(), store=Store(f"sqlite:///{folder}/bench.sqlite3"))
-        ours = create_app(
-            bot, settings, teams=build_endpoint(bot, settings, credentials_factory=StaticCredentialsFactory(APP_ID))
-        )
+        endpoint = build_endpoint(bot, settings, credentials_factory=StaticCredentialsFactory(APP_ID))
+        ours = create_app(bot, settings, {"teams": TeamsConnection(endpoint)})
         servers = {
             "botbuilder echo (floor)": TestServer(echo_app(settings), port=0),
             "chatops": TestServer(ours, port=0),

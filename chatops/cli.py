@@ -237,11 +237,10 @@ def _publish(args: argparse.Namespace, library: Library, settings: Settings) -> 
                     state = f"new version, {count} announcements queued"
                 print(f"{council}: {state}")
             if args.send:
+                from adapters.platforms import connect_all
                 from adapters.serve import deliverers
-                from adapters.web import teams_endpoint
 
-                teams = teams_endpoint(bot, settings) if settings.microsoft_app_id or settings.teams_bots else None
-                await Courier(channels.outbox, deliverers(bot, settings, teams)).drain()
+                await Courier(channels.outbox, deliverers(connect_all(bot, settings))).drain()
                 print(_outbox_line(await channels.outbox.counts()))
         finally:
             await bot.close()

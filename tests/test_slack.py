@@ -20,8 +20,10 @@ from slack_sdk.models.blocks import Block
 
 from adapters.slack.deliver import REPLY_TYPE, label
 from adapters.slack.guard import SlackGuard
+from adapters.slack.platform import SlackConnection, connect
 from adapters.slack.testing import Call, FakeSlackAPI, signed
-from adapters.web import create_app, slack_app
+from adapters.platforms import connect_all
+from adapters.web import create_app
 from chatops import wording
 from chatops.bot import Bot
 from chatops.channels import Channels
@@ -138,7 +140,7 @@ async def slack(tmp_path: Path) -> AsyncIterator[Slack]:
         store=Store(f"sqlite:///{tmp_path}/slack.sqlite3"),
         contacts=load_contacts(DATA / "contacts.example.yaml"),
     )
-    server = TestServer(create_app(bot, settings, slack=slack_app(bot, settings)), port=0)
+    server = TestServer(create_app(bot, settings, {"slack": _connected(bot, settings)}), port=0)
     await server.start_server()
     session = aiohttp.ClientSession(base_url=server.make_url("/"))
     try:
@@ -497,14 +499,15 @@ def test_a_very_long_reply_is_split_into_valid_messages() -> None:
 async def test_without_a_signing_secret_slack_is_not_served(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
     caplog.set_level(logging.WARNING)
     bot = Bot(Library(), store=Store(f"sqlite:///{tmp_path}/s.sqlite3"))
-    server = TestServer(create_app(bot, Settings()), port=0)
+    server = TestServer(create_app(bot, Settings(), connect_all(bot, Settings())), port=0)
     await server.start_server()
     try:
         async with aiohttp.ClientSession(base_url=server.make_url("/")) as session:
             async with session.post("/slack/events", data=b"x") as response:
                 assert response.status in (404, 405)
             async with session.get("/healthz") as response:
-                assert (await response.json())["status"] == "ok"
+                health = await response.json()
+                assert health["status"] == "ok" and health["slack"] is False and health["teams"] is False
     finally:
         await server.close()
     lines = [r.getMessage() for r in caplog.records if "SLACK_SIGNING_SECRET" in r.getMessage()]
@@ -714,3 +717,9 @@ async def test_only_the_current_version_can_be_acknowledged(slack: Slack) -> Non
     assert "Thank you" not in answers[0]["text"] and "Thank you" in answers[1]["text"]
     assert await Channels(store).acknowledged("llangunnor", "not-a-version") == []
     await store.close()
+
+
+def _connected(bot: Bot, settings: Settings) -> SlackConnection:
+    connection = connect(bot, settings)
+    assert connection is not None
+    return connection

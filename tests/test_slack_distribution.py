@@ -21,8 +21,9 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from sqlalchemy import MetaData, Table
 
 from adapters.slack.installations import SCOPES, Installations, OAuthStates, channel_tokens, workspace_tokens
+from adapters.slack.platform import SlackConnection, connect
 from adapters.slack.testing import FakeSlackAPI, Workspace, signed
-from adapters.web import create_app, slack_app
+from adapters.web import create_app
 from chatops import migrations
 from chatops.bot import Bot
 from chatops.contacts import load_contacts
@@ -154,7 +155,7 @@ async def host(tmp_path: Path) -> AsyncIterator[Host]:
     )
     store = Store(f"sqlite:///{tmp_path}/host.sqlite3")
     bot = Bot(Library(), store=store, contacts=load_contacts(DATA / "contacts.example.yaml"))
-    server = TestServer(create_app(bot, settings, slack=slack_app(bot, settings)), port=0)
+    server = TestServer(create_app(bot, settings, {"slack": _connected(bot, settings)}), port=0)
     await server.start_server()
     # the state cookie is Secure (https only), so each test sends it as the browser would
     session = aiohttp.ClientSession(base_url=server.make_url("/"), cookie_jar=aiohttp.DummyCookieJar())
@@ -379,7 +380,7 @@ async def test_a_council_set_by_the_host_cannot_be_changed_by_a_workspace(tmp_pa
     )
     store = Store(f"sqlite:///{tmp_path}/host.sqlite3")
     bot = Bot(Library(), store=store)
-    server = TestServer(create_app(bot, settings, slack=slack_app(bot, settings)), port=0)
+    server = TestServer(create_app(bot, settings, {"slack": _connected(bot, settings)}), port=0)
     await server.start_server()
     session = aiohttp.ClientSession(base_url=server.make_url("/"), cookie_jar=aiohttp.DummyCookieJar())
     host = Host(api, session, store)
@@ -461,3 +462,9 @@ async def test_a_workspaces_council_gives_its_own_contacts_and_hand_offs_go_with
     await host.direct_message("U2", "concern", team="T2")
     reply = (await host.api.wait("chat.postMessage", 7))[-1]
     assert "Pat Example" not in json.dumps(reply) and reply["channel"] == "DU2"
+
+
+def _connected(bot: Bot, settings: Settings) -> SlackConnection:
+    connection = connect(bot, settings)
+    assert connection is not None
+    return connection

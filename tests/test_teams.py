@@ -16,7 +16,11 @@ import jwt
 import pytest
 from aiohttp.test_utils import TestServer
 
+from adapters.edges import Connection
+from adapters.slack.platform import connect as connect_slack
 from adapters.teams.app import TeamsEndpoint, build_endpoint
+from adapters.teams.platform import TeamsConnection
+from adapters.teams.platform import connect as connect_teams
 from adapters.teams.testing import (
     APP_PASSWORD,
     FakeBotFramework,
@@ -25,7 +29,7 @@ from adapters.teams.testing import (
     activity,
     outbound_token,
 )
-from adapters.web import READ_TIMEOUT, create_app, slack_app
+from adapters.web import READ_TIMEOUT, create_app
 from chatops import wording
 from chatops.bot import Bot
 from chatops.contacts import load_contacts
@@ -129,8 +133,11 @@ async def running_teams(
         admins=admins,
     )
     endpoint = build_endpoint(bot, settings, credentials_factory=StaticCredentialsFactory(APP_ID))
-    slack = slack_app(bot, settings) if slack_settings else None
-    server = TestServer(create_app(bot, settings, teams=endpoint, slack=slack, read_timeout=read_timeout), port=0)
+    platforms: dict[str, Connection] = {"teams": TeamsConnection(endpoint)}
+    slack = connect_slack(bot, settings) if slack_settings else None
+    if slack is not None:
+        platforms["slack"] = slack
+    server = TestServer(create_app(bot, settings, platforms, read_timeout=read_timeout), port=0)
     await server.start_server()
     session = aiohttp.ClientSession(base_url=server.make_url("/"))
     try:
@@ -305,13 +312,11 @@ async def test_signing_keys_are_fetched_once_not_per_request(teams: Teams) -> No
 async def test_without_an_app_id_teams_is_served_only_in_explicit_development_mode(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from adapters.web import teams_endpoint
-
     caplog.set_level(logging.WARNING)
     bot = Bot(Library(), store=Store(f"sqlite:///{tmp_path}/dev.sqlite3"))
-    assert teams_endpoint(bot, Settings()) is None
+    assert connect_teams(bot, Settings()) is None
     assert "Teams is not served at /api/messages: MICROSOFT_APP_ID is not set" in caplog.text
-    assert teams_endpoint(bot, Settings(teams_dev=True)) is not None
+    assert connect_teams(bot, Settings(teams_dev=True)) is not None
     assert "WITHOUT authentication" in caplog.text
     await bot.close()
 

@@ -14,6 +14,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from adapters.teams.app import TeamsEndpoints, build_endpoints
+from adapters.teams.platform import TeamsConnection
 from adapters.teams.testing import FakeBotFramework, StaticCredentialsFactory, Tokens, activity, outbound_token
 from adapters.web import create_app
 from chatops.bot import Bot
@@ -61,7 +62,7 @@ async def host(tmp_path: Path) -> AsyncIterator[Host]:
     bot = Bot(Library(), store=Store(f"sqlite:///{tmp_path}/teams.sqlite3"), admins=frozenset({"29:it-admin"}))
     credentials = StaticCredentialsFactory(TELFORD_APP, LLANGUNNOR_APP)
     endpoints = build_endpoints(bot, settings, credentials_factory=credentials)
-    server = TestServer(create_app(bot, settings, teams=endpoints), port=0)
+    server = TestServer(create_app(bot, settings, {"teams": TeamsConnection(endpoints)}), port=0)
     await server.start_server()
     session = aiohttp.ClientSession(base_url=server.make_url("/"))
     try:
@@ -163,7 +164,7 @@ async def test_a_registration_without_a_council_is_told_how_to_choose_one(tmp_pa
     )
     bot = Bot(Library(), store=Store(f"sqlite:///{tmp_path}/teams.sqlite3"), admins=frozenset({"29:it-admin"}))
     endpoints = build_endpoints(bot, settings, credentials_factory=StaticCredentialsFactory(TELFORD_APP))
-    server = TestServer(create_app(bot, settings, teams=endpoints), port=0)
+    server = TestServer(create_app(bot, settings, {"teams": TeamsConnection(endpoints)}), port=0)
     await server.start_server()
     session = aiohttp.ClientSession(base_url=server.make_url("/"))
     host = Host(fake, session, endpoints, bot)
