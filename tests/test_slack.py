@@ -18,11 +18,11 @@ import pytest
 from aiohttp.test_utils import TestServer
 from slack_sdk.models.blocks import Block
 
+from adapters.platforms import connect_all
 from adapters.slack.deliver import REPLY_TYPE, label
 from adapters.slack.guard import SlackGuard
 from adapters.slack.platform import SlackConnection, connect
 from adapters.slack.testing import Call, FakeSlackAPI, signed
-from adapters.platforms import connect_all
 from adapters.web import create_app
 from chatops import wording
 from chatops.bot import Bot
