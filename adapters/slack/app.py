@@ -23,7 +23,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -141,6 +141,16 @@ def web_client(token: str | None, base_url: str | None) -> AsyncWebClient:
     return client
 
 
+class _Press(NamedTuple):
+    """What bolt gives a button's listener."""
+
+    body: dict[str, Any]
+    action: dict[str, Any]
+    respond: Any
+    client: AsyncWebClient
+    context: AsyncBoltContext
+
+
 class SlackHandler:
     """One method per kind of Slack request, in the manner of botbuilder's ``ActivityHandler``: each
     turns the payload into a :class:`~chatops.turns.Turn`, asks the core, and renders its Reply as
@@ -162,8 +172,7 @@ class SlackHandler:
         app.event("message")(self.on_direct_message)
         app.event("app_mention")(self.on_mention)
         app.event("app_home_opened")(self.on_home)
-        app.action(SHARE_ACTION)(self.on_share)
-        app.action(re.compile(rf"^{ACTION_PREFIX}\d+$"))(self.on_choice)
+        app.action(re.compile(rf"^(?:{re.escape(SHARE_ACTION)}|{ACTION_PREFIX}\d+)$"))(self.on_button)
         app.error(self.on_error)
 
     # --- the requests ------------------------------------------------------------------------
@@ -238,7 +247,7 @@ class SlackHandler:
             home = await self.bot.workspace_home("slack", _workspace(context), self._council(context.team_id))
             await client.views_publish(user_id=event["user"], view=home_view(home))
 
-    async def on_share(
+    async def on_button(
         self,
         ack: Any,
         body: dict[str, Any],
@@ -247,8 +256,14 @@ class SlackHandler:
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
-        """*Share in channel* under a private answer: the same lookup, posted for everyone."""
+        """A button of ours: *Share in channel*, or one of a reply's choices."""
         await ack()
+        press = _Press(body, action, respond, client, context)
+        await (self._share(press) if action["action_id"] == SHARE_ACTION else self._choice(press))
+
+    async def _share(self, press: _Press) -> None:
+        """*Share in channel* under a private answer: the same lookup, posted for everyone."""
+        body, action, respond, client, context = press
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
         reply = await self.bot.handle(self._turn(turns.pressed, action["value"], context, user))
@@ -266,18 +281,10 @@ class SlackHandler:
             return
         await respond(delete_original=True)
 
-    async def on_choice(
-        self,
-        ack: Any,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: Any,
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        """A button of a reply, answered where the reply was: the direct messages, the App Home (then
+    async def _choice(self, press: _Press) -> None:
+        """A reply's choice, answered where the reply was: the direct messages, the App Home (then
         in the direct messages), an ephemeral answer (replaced), or a message everyone sees."""
-        await ack()
+        body, action, respond, client, context = press
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id")
         in_home = body.get("container", {}).get("type") == "view"
