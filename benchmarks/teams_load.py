@@ -26,6 +26,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 
 from adapters.teams.app import _Config, build_endpoint
 from adapters.teams.platform import TeamsConnection
+from adapters.teams.settings import TeamsSettings
 from adapters.teams.testing import FakeBotFramework, StaticCredentialsFactory, activity
 from adapters.web import create_app
 from benchmarks.stats import p99
@@ -42,7 +43,7 @@ class Echo(ActivityHandler):
         await turn_context.send_activity(f"echo: {turn_context.activity.text}")
 
 
-def echo_app(settings: Settings) -> web.Application:
+def echo_app(settings: TeamsSettings) -> web.Application:
     adapter = CloudAdapter(
         ConfigurationBotFrameworkAuthentication(_Config(settings), credentials_factory=StaticCredentialsFactory(APP_ID))
     )
@@ -87,17 +88,13 @@ async def load(url: str, fake: FakeBotFramework, clients: int, total: int) -> tu
 
 async def main_async(requests: int) -> None:
     fake = await FakeBotFramework().start()
-    settings = Settings(
-        microsoft_app_id=APP_ID,
-        microsoft_app_password="pw",
-        microsoft_app_tenant_id="t",
-        teams_openid_url=fake.openid_url,
-        council="telford-and-wrekin",
-    )
+    settings = TeamsSettings(app_id=APP_ID, app_password="pw", tenant_id="t", openid_url=fake.openid_url)
     with tempfile.TemporaryDirectory() as folder:
         bot = Bot(Library(), store=Store(f"sqlite:///{folder}/bench.sqlite3"))
-        endpoint = build_endpoint(bot, settings, credentials_factory=StaticCredentialsFactory(APP_ID))
-        ours = create_app(bot, settings, {"teams": TeamsConnection(endpoint)})
+        endpoint = build_endpoint(
+            bot, settings, "telford-and-wrekin", credentials_factory=StaticCredentialsFactory(APP_ID)
+        )
+        ours = create_app(bot, Settings(), {"teams": TeamsConnection(endpoint)})
         servers = {
             "botbuilder echo (floor)": TestServer(echo_app(settings), port=0),
             "chatops": TestServer(ours, port=0),

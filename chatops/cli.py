@@ -209,12 +209,9 @@ def _triage(args: argparse.Namespace, library: Library, settings: Settings) -> i
 def _serve(args: argparse.Namespace, library: Library, settings: Settings) -> int:
     from adapters.serve import serve
 
-    for council in {library.resolve(args.council), *settings.slack_councils.values()}:
-        library.protocol(council)  # fail at start, in one line, not at a person's first question
+    library.protocol(library.resolve(args.council))  # fail at start, in one line, not at a person's first question
     if args.council:
         library = Library(settings.protocol_dirs, default=args.council)
-    if args.socket_mode and not (settings.slack_app_token and settings.slack_bot_token):
-        raise SettingsError("--socket-mode needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN")
     serve(_bot(library, settings), settings, host=args.host, port=args.port, socket_mode=args.socket_mode)
     return 0
 
@@ -314,12 +311,9 @@ def _diff(args: argparse.Namespace, library: Library, settings: Settings) -> int
 
 
 def _manifest(args: argparse.Namespace, library: Library, settings: Settings) -> int:
-    from adapters.teams.package import build
+    from adapters.teams.package import build_for
 
-    app_id = args.app_id or settings.microsoft_app_id
-    if not app_id:
-        raise SettingsError("MICROSOFT_APP_ID (or --app-id) is needed to build the Teams package")
-    print(f"wrote {build(app_id, args.out)}")
+    print(f"wrote {build_for(settings, args.app_id, args.out)}")
     return 0
 
 

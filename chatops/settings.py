@@ -1,4 +1,6 @@
-"""Settings from the environment and an optional ``.env`` file, checked once at start-up.
+"""Settings from the environment and an optional ``.env`` file, checked once at start-up; each
+platform's own (``SLACK_…``, ``MICROSOFT_…``) are read and checked by its folder under ``adapters/``
+when it is connected.
 
 A missing or malformed setting is one clear line naming it (never its value when it is a secret),
 raised as :class:`SettingsError` and printed by the boundary.
@@ -7,23 +9,13 @@ raised as :class:`SettingsError` and printed by the boundary.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SettingsError
 
 DEFAULT_PORT = 3978
-
-
-@dataclass(frozen=True)
-class TeamsRegistration:
-    """One council's single-tenant Azure bot pointing at this host (an entry of ``CHATOPS_TEAMS_BOTS``)."""
-
-    app_id: str
-    app_password: str = field(repr=False)
-    tenant_id: str = ""
-    council: str | None = None
 
 
 @dataclass(frozen=True)
@@ -34,35 +26,18 @@ class Settings:
     database_url: str | None = None
     port: int = DEFAULT_PORT
     state_ttl_hours: int = 24
-    slack_bot_token: str | None = field(default=None, repr=False)
-    slack_signing_secret: str | None = field(default=None, repr=False)
-    slack_app_token: str | None = field(default=None, repr=False)
-    slack_api_url: str | None = None
-    slack_client_id: str | None = None
-    slack_client_secret: str | None = field(default=None, repr=False)
-    slack_redirect_uri: str | None = None
-    slack_councils: dict[str, str] = field(default_factory=dict)
-    microsoft_app_id: str | None = None
-    microsoft_app_password: str | None = field(default=None, repr=False)
-    microsoft_app_type: str = "SingleTenant"
-    microsoft_app_tenant_id: str | None = None
-    teams_openid_url: str | None = None
-    graph_url: str = "https://graph.microsoft.com/v1.0"
-    login_url: str = "https://login.microsoftonline.com"
-    teams_dev: bool = False
     admins: frozenset[str] = frozenset()
     publish_on_start: bool = True
-    teams_bots: tuple[TeamsRegistration, ...] = ()
+    # every variable read (the environment over .env): each platform reads its own settings from it
+    # when it is connected (adapters/<platform>/settings.py), so the core names no platform
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
         """Read settings; real environment variables win over the ``.env`` file."""
         values: dict[str, str] = dict(read_dotenv(dotenv)) if dotenv else {}
         values.update(os.environ if environ is None else environ)
-
-        def get(name: str) -> str | None:
-            value = values.get(name, "").strip()
-            return value or None
+        get = reader(values)
 
         dirs = tuple(Path(p).expanduser() for p in (get("CHATOPS_PROTOCOL_DIR") or "").split(os.pathsep) if p)
         for directory in dirs:
@@ -89,45 +64,6 @@ class Settings:
         database_url = get("CHATOPS_DATABASE_URL")
         if database_url and not database_url.lower().startswith(("sqlite", "postgres")):
             raise SettingsError("CHATOPS_DATABASE_URL must start with sqlite:// or postgresql://")
-        slack_api_url = get("CHATOPS_SLACK_API_URL")
-        if slack_api_url and not slack_api_url.startswith(("http://", "https://")):
-            raise SettingsError("CHATOPS_SLACK_API_URL must be an http:// or https:// URL")
-        if slack_api_url and not slack_api_url.endswith("/"):
-            slack_api_url += "/"
-        client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
-        if bool(client_id) != bool(client_secret):
-            raise SettingsError("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are needed together (Slack distribution)")
-        redirect_uri = get("SLACK_REDIRECT_URI")
-        if redirect_uri and not redirect_uri.startswith("https://"):
-            raise SettingsError("SLACK_REDIRECT_URI must be an https:// URL ending /slack/oauth_redirect")
-        urls = {}
-        for name in ("CHATOPS_GRAPH_URL", "CHATOPS_LOGIN_URL"):
-            url = get(name)
-            if url and not url.startswith(("http://", "https://")):
-                raise SettingsError(f"{name} must be an http:// or https:// URL")
-            if url:
-                urls[name] = url.rstrip("/")
-        app_type = get("MICROSOFT_APP_TYPE") or "SingleTenant"
-        known_types = {
-            "singletenant": "SingleTenant",
-            "multitenant": "MultiTenant",
-            "userassignedmsi": "UserAssignedMSI",
-        }
-        if app_type.lower() not in known_types:
-            raise SettingsError("MICROSOFT_APP_TYPE must be SingleTenant, MultiTenant or UserAssignedMSI")
-        app_type = known_types[app_type.lower()]
-        app_id = get("MICROSOFT_APP_ID")
-        if app_id and app_type == "SingleTenant" and not get("MICROSOFT_APP_TENANT_ID"):
-            raise SettingsError("MICROSOFT_APP_TENANT_ID is needed for a SingleTenant bot (MICROSOFT_APP_TYPE)")
-        if app_id and app_type != "UserAssignedMSI" and not get("MICROSOFT_APP_PASSWORD"):
-            raise SettingsError("MICROSOFT_APP_PASSWORD is needed with MICROSOFT_APP_ID")
-        bots_file = get("CHATOPS_TEAMS_BOTS")
-        teams_bots = _teams_bots(Path(bots_file).expanduser()) if bots_file else ()
-        if teams_bots and app_id:
-            raise SettingsError("set CHATOPS_TEAMS_BOTS or MICROSOFT_APP_ID, not both (put every bot in the file)")
-        dev = (get("CHATOPS_TEAMS_DEV") or "").lower()
-        if dev not in ("", "0", "1", "true", "false", "yes", "no"):
-            raise SettingsError("CHATOPS_TEAMS_DEV must be 1 or 0")
         return cls(
             council=get("CHATOPS_COUNCIL"),
             protocol_dirs=dirs,
@@ -135,74 +71,20 @@ class Settings:
             database_url=database_url,
             port=port,
             state_ttl_hours=ttl,
-            slack_bot_token=get("SLACK_BOT_TOKEN"),
-            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
-            slack_app_token=get("SLACK_APP_TOKEN"),
-            slack_api_url=slack_api_url,
-            slack_client_id=client_id,
-            slack_client_secret=client_secret,
-            slack_redirect_uri=redirect_uri,
-            slack_councils=_pairs("CHATOPS_SLACK_COUNCILS", get("CHATOPS_SLACK_COUNCILS")),
-            microsoft_app_id=app_id,
-            microsoft_app_password=get("MICROSOFT_APP_PASSWORD"),
-            microsoft_app_type=app_type,
-            microsoft_app_tenant_id=get("MICROSOFT_APP_TENANT_ID"),
-            teams_openid_url=get("CHATOPS_TEAMS_OPENID_URL"),
-            graph_url=urls.get("CHATOPS_GRAPH_URL", cls.graph_url),
-            login_url=urls.get("CHATOPS_LOGIN_URL", cls.login_url),
-            teams_dev=dev in ("1", "true", "yes"),
             admins=frozenset(a.strip() for a in (get("CHATOPS_ADMINS") or "").split(",") if a.strip()),
-            teams_bots=teams_bots,
             publish_on_start=(get("CHATOPS_PUBLISH_ON_START") or "1").lower() not in ("0", "false", "no", "off"),
+            environ=values,
         )
 
 
-def _teams_bots(path: Path) -> tuple[TeamsRegistration, ...]:
-    """``CHATOPS_TEAMS_BOTS``: a YAML (or JSON) list of ``{app_id, app_password, tenant_id, council}``,
-    one per council's single-tenant bot. Problems name the entry and the field, never a password."""
-    import yaml
+def reader(values: Mapping[str, str]) -> Callable[[str], str | None]:
+    """``get(name)``: a setting's value, stripped; None when unset or blank."""
 
-    name = "CHATOPS_TEAMS_BOTS"
-    try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SettingsError(f"{name}: {path} is not a file") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise SettingsError(f"{name}: cannot read {path} ({type(exc).__name__})") from None
-    if not isinstance(entries, list) or not entries:
-        raise SettingsError(f"{name}: {path} must be a list of bots, each with app_id, app_password, tenant_id")
-    out: list[TeamsRegistration] = []
-    for number, entry in enumerate(entries, 1):
-        if not isinstance(entry, dict):
-            raise SettingsError(f"{name}: bot {number} must be a mapping with app_id, app_password, tenant_id")
-        unknown = set(entry) - {"app_id", "app_password", "tenant_id", "council"}
-        if unknown:
-            raise SettingsError(f"{name}: bot {number} has unknown fields: {', '.join(sorted(map(str, unknown)))}")
-        for key in ("app_id", "app_password", "tenant_id"):
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                raise SettingsError(f"{name}: bot {number} needs {key}")
-        council = entry.get("council")
-        if council is not None and not isinstance(council, str):
-            raise SettingsError(f"{name}: bot {number}'s council must be a council id")
-        if any(b.app_id == entry["app_id"].strip() for b in out):
-            raise SettingsError(f"{name}: bot {number} repeats the app_id of an earlier bot")
-        out.append(
-            TeamsRegistration(entry["app_id"].strip(), entry["app_password"], entry["tenant_id"].strip(), council)
-        )
-    return tuple(out)
+    def get(name: str) -> str | None:
+        value = values.get(name, "").strip()
+        return value or None
 
-
-def _pairs(name: str, value: str | None) -> dict[str, str]:
-    """``T0123=llangunnor,T0456=telford-and-wrekin`` → a mapping."""
-    out: dict[str, str] = {}
-    for part in (value or "").split(","):
-        if not part.strip():
-            continue
-        key, sep, council = part.partition("=")
-        if not sep or not key.strip() or not council.strip():
-            raise SettingsError(f"{name} must look like TEAM_ID=council-id,TEAM_ID=council-id")
-        out[key.strip()] = council.strip()
-    return out
+    return get
 
 
 def read_dotenv(path: Path) -> dict[str, str]:

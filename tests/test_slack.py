@@ -116,13 +116,13 @@ class Slack:
         return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
 
-def slack_settings(api: FakeSlackAPI) -> dict[str, Any]:
-    """The Slack settings of a test server whose Web API is ``api``."""
+def slack_settings(api: FakeSlackAPI) -> dict[str, str]:
+    """The Slack settings (environment variables) of a test server whose Web API is ``api``."""
     return {
-        "slack_bot_token": "xoxb-test",
-        "slack_signing_secret": SECRET,
-        "slack_api_url": api.url,
-        "slack_councils": {"TTW": "telford-and-wrekin"},
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "CHATOPS_SLACK_API_URL": api.url,
+        "CHATOPS_SLACK_COUNCILS": "TTW=telford-and-wrekin",
     }
 
 
@@ -134,7 +134,7 @@ def slack_store(slack: Slack) -> Store:
 @pytest.fixture
 async def slack(tmp_path: Path) -> AsyncIterator[Slack]:
     api = await FakeSlackAPI().start()
-    settings = Settings(**slack_settings(api))
+    settings = Settings.load(slack_settings(api), dotenv=None)
     bot = Bot(
         Library(),
         store=Store(f"sqlite:///{tmp_path}/slack.sqlite3"),

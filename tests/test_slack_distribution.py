@@ -22,6 +22,7 @@ from sqlalchemy import MetaData, Table
 
 from adapters.slack.installations import SCOPES, Installations, OAuthStates, channel_tokens, workspace_tokens
 from adapters.slack.platform import SlackConnection, connect
+from adapters.slack.settings import SlackSettings
 from adapters.slack.testing import FakeSlackAPI, Workspace, signed
 from adapters.web import create_app
 from chatops import migrations
@@ -147,11 +148,14 @@ class Host:
 @pytest.fixture
 async def host(tmp_path: Path) -> AsyncIterator[Host]:
     api = await FakeSlackAPI().start()
-    settings = Settings(
-        slack_signing_secret=SECRET,
-        slack_client_id=api.client_id,
-        slack_client_secret=api.client_secret,
-        slack_api_url=api.url,
+    settings = Settings.load(
+        {
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_CLIENT_ID": api.client_id,
+            "SLACK_CLIENT_SECRET": api.client_secret,
+            "CHATOPS_SLACK_API_URL": api.url,
+        },
+        dotenv=None,
     )
     store = Store(f"sqlite:///{tmp_path}/host.sqlite3")
     bot = Bot(Library(), store=store, contacts=load_contacts(DATA / "contacts.example.yaml"))
@@ -337,9 +341,11 @@ def test_the_app_credentials_come_together() -> None:
     from chatops.errors import SettingsError
 
     with pytest.raises(SettingsError, match="SLACK_CLIENT_SECRET"):
-        Settings.load({"SLACK_CLIENT_ID": "111.222"}, dotenv=None)
-    settings = Settings.load({"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "sekrit-value"}, dotenv=None)
-    assert settings.slack_client_id == "111.222" and "sekrit-value" not in repr(settings)
+        SlackSettings.load({"SLACK_CLIENT_ID": "111.222"})
+    settings = SlackSettings.load({"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "sekrit-value"})
+    assert settings.client_id == "111.222" and "sekrit-value" not in repr(settings)
+    core = Settings.load({"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "sekrit-value"}, dotenv=None)
+    assert "sekrit-value" not in repr(core)
 
 
 async def test_until_an_admin_chooses_its_council_a_workspace_is_told_how(host: Host, library: Library) -> None:
@@ -371,12 +377,15 @@ async def test_until_an_admin_chooses_its_council_a_workspace_is_told_how(host: 
 async def test_a_council_set_by_the_host_cannot_be_changed_by_a_workspace(tmp_path: Path, library: Library) -> None:
     api = await FakeSlackAPI().start()
     api.admins.add("UADMIN")
-    settings = Settings(
-        slack_signing_secret=SECRET,
-        slack_client_id=api.client_id,
-        slack_client_secret=api.client_secret,
-        slack_api_url=api.url,
-        slack_councils={"T1": "telford-and-wrekin"},
+    settings = Settings.load(
+        {
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_CLIENT_ID": api.client_id,
+            "SLACK_CLIENT_SECRET": api.client_secret,
+            "CHATOPS_SLACK_API_URL": api.url,
+            "CHATOPS_SLACK_COUNCILS": "T1=telford-and-wrekin",
+        },
+        dotenv=None,
     )
     store = Store(f"sqlite:///{tmp_path}/host.sqlite3")
     bot = Bot(Library(), store=store)

@@ -15,12 +15,13 @@ from aiohttp.test_utils import TestServer
 
 from adapters.teams.app import TeamsEndpoints, build_endpoints
 from adapters.teams.platform import TeamsConnection
+from adapters.teams.settings import TeamsRegistration, TeamsSettings
 from adapters.teams.testing import FakeBotFramework, StaticCredentialsFactory, Tokens, activity, outbound_token
 from adapters.web import create_app
 from chatops.bot import Bot
 from chatops.councils import Library
 from chatops.errors import SettingsError
-from chatops.settings import Settings, TeamsRegistration
+from chatops.settings import Settings
 from chatops.store import Store
 
 from .conftest import DATA
@@ -53,16 +54,13 @@ class Host:
 @pytest.fixture
 async def host(tmp_path: Path) -> AsyncIterator[Host]:
     fake = await FakeBotFramework().start()
-    settings = Settings(
-        teams_bots=REGISTRATIONS,
-        teams_openid_url=fake.openid_url,
-        graph_url=fake.graph_url,
-        login_url=fake.login_url,
+    teams = TeamsSettings(
+        bots=REGISTRATIONS, openid_url=fake.openid_url, graph_url=fake.graph_url, login_url=fake.login_url
     )
     bot = Bot(Library(), store=Store(f"sqlite:///{tmp_path}/teams.sqlite3"), admins=frozenset({"29:it-admin"}))
     credentials = StaticCredentialsFactory(TELFORD_APP, LLANGUNNOR_APP)
-    endpoints = build_endpoints(bot, settings, credentials_factory=credentials)
-    server = TestServer(create_app(bot, settings, {"teams": TeamsConnection(endpoints)}), port=0)
+    endpoints = build_endpoints(bot, teams, credentials_factory=credentials)
+    server = TestServer(create_app(bot, Settings(), {"teams": TeamsConnection(endpoints)}), port=0)
     await server.start_server()
     session = aiohttp.ClientSession(base_url=server.make_url("/"))
     try:
@@ -101,15 +99,15 @@ def test_registrations_are_read_from_a_file_and_checked(tmp_path: Path) -> None:
         "- {app_id: " + LLANGUNNOR_APP + ", app_password: s3cret-two, tenant_id: tenant-2, council: llangunnor}\n",
         encoding="utf-8",
     )
-    settings = Settings.load({"CHATOPS_TEAMS_BOTS": str(path)}, dotenv=None)
-    assert [(b.app_id, b.tenant_id, b.council) for b in settings.teams_bots] == [
+    settings = TeamsSettings.load({"CHATOPS_TEAMS_BOTS": str(path)})
+    assert [(b.app_id, b.tenant_id, b.council) for b in settings.bots] == [
         (TELFORD_APP, "tenant-1", "telford-and-wrekin"),
         (LLANGUNNOR_APP, "tenant-2", "llangunnor"),
     ]
     assert "s3cret" not in repr(settings)
     path.write_text("- {app_id: x, app_password: s3cret-one}\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="bot 1 needs tenant_id") as refused:
-        Settings.load({"CHATOPS_TEAMS_BOTS": str(path)}, dotenv=None)
+        TeamsSettings.load({"CHATOPS_TEAMS_BOTS": str(path)})
     assert "s3cret" not in str(refused.value)
 
 
@@ -156,15 +154,15 @@ async def test_each_tenants_channel_is_announced_to_through_its_own_registration
 
 async def test_a_registration_without_a_council_is_told_how_to_choose_one(tmp_path: Path) -> None:
     fake = await FakeBotFramework().start()
-    settings = Settings(
-        teams_bots=(TeamsRegistration(TELFORD_APP, "secret-one", "tenant-1"),),
-        teams_openid_url=fake.openid_url,
+    teams = TeamsSettings(
+        bots=(TeamsRegistration(TELFORD_APP, "secret-one", "tenant-1"),),
+        openid_url=fake.openid_url,
         graph_url=fake.graph_url,
         login_url=fake.login_url,
     )
     bot = Bot(Library(), store=Store(f"sqlite:///{tmp_path}/teams.sqlite3"), admins=frozenset({"29:it-admin"}))
-    endpoints = build_endpoints(bot, settings, credentials_factory=StaticCredentialsFactory(TELFORD_APP))
-    server = TestServer(create_app(bot, settings, {"teams": TeamsConnection(endpoints)}), port=0)
+    endpoints = build_endpoints(bot, teams, credentials_factory=StaticCredentialsFactory(TELFORD_APP))
+    server = TestServer(create_app(bot, Settings(), {"teams": TeamsConnection(endpoints)}), port=0)
     await server.start_server()
     session = aiohttp.ClientSession(base_url=server.make_url("/"))
     host = Host(fake, session, endpoints, bot)

@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from chatops.bot import Bot
-from chatops.errors import ChatopsError
+from chatops.errors import ChatopsError, SettingsError
 from chatops.outbox import Deliverer
 from chatops.settings import Settings
 
@@ -22,31 +22,22 @@ from .app import SlackMessenger, build_app
 from .deliver import SlackDeliverer
 from .guard import SlackGuard
 from .installations import Installations, channel_tokens, oauth_settings, workspace_tokens
+from .settings import SlackSettings
 
 log = logging.getLogger("chatops.slack")
 
 
-def slack_app(bot: Bot, settings: Settings) -> AsyncApp:
+def slack_app(bot: Bot, settings: SlackSettings) -> AsyncApp:
     """Slack for one workspace (``SLACK_BOT_TOKEN``), or distributed to many (``SLACK_CLIENT_ID`` and
     ``SLACK_CLIENT_SECRET``: bolt's OAuth flow, installations kept in the chatops store)."""
     oauth = None
-    if settings.slack_client_id and settings.slack_client_secret:
+    if settings.client_id and settings.client_secret:
         councils = {council: _council_name(bot, council) for council in bot.library.ids}
         oauth = oauth_settings(
-            bot.store,
-            settings.slack_client_id,
-            settings.slack_client_secret,
-            settings.slack_redirect_uri,
-            councils=councils,
+            bot.store, settings.client_id, settings.client_secret, settings.redirect_uri, councils=councils
         )
         bot.choose_council = True  # many workspaces: each admin chooses, none is given the default
-    app = build_app(
-        bot,
-        token=settings.slack_bot_token,
-        api_url=settings.slack_api_url,
-        councils=settings.slack_councils,
-        oauth=oauth,
-    )
+    app = build_app(bot, token=settings.bot_token, api_url=settings.api_url, councils=settings.councils, oauth=oauth)
     tokens = workspace_tokens(oauth.installation_store) if oauth is not None else None  # type: ignore[arg-type]
     bot.messengers.setdefault("slack", SlackMessenger(app.client, tokens))
     return app
@@ -60,19 +51,21 @@ def _council_name(bot: Bot, council: str) -> str:
         return council
 
 
-def deliverer(bot: Bot, settings: Settings) -> Deliverer | None:
+def deliverer(bot: Bot, settings: SlackSettings) -> Deliverer | None:
     """Posts in channels with the one workspace's token, or (distribution) with each channel's
     workspace's; None without either."""
-    if settings.slack_client_id:
-        tokens = channel_tokens(bot.store, workspace_tokens(Installations(bot.store, settings.slack_client_id)))
-        return SlackDeliverer(None, settings.slack_api_url, tokens=tokens)
-    if settings.slack_bot_token:
-        return SlackDeliverer(settings.slack_bot_token, settings.slack_api_url)
+    if settings.client_id:
+        tokens = channel_tokens(bot.store, workspace_tokens(Installations(bot.store, settings.client_id)))
+        return SlackDeliverer(None, settings.api_url, tokens=tokens)
+    if settings.bot_token:
+        return SlackDeliverer(settings.bot_token, settings.api_url)
     return None
 
 
 class SlackConnection:
-    def __init__(self, app: AsyncApp, settings: Settings, deliverer: Deliverer | None, *, socket_mode: bool) -> None:
+    def __init__(
+        self, app: AsyncApp, settings: SlackSettings, deliverer: Deliverer | None, *, socket_mode: bool
+    ) -> None:
         self.app = app
         self.settings = settings
         self.deliverer = deliverer
@@ -81,8 +74,8 @@ class SlackConnection:
     def mount(self, app: web.Application) -> None:
         if self.socket_mode:
             self._run_socket_mode(app)
-        elif self.settings.slack_signing_secret:
-            self._routes(app, SlackGuard(self.settings.slack_signing_secret))
+        elif self.settings.signing_secret:
+            self._routes(app, SlackGuard(self.settings.signing_secret))
         else:
             log.warning("Slack is not served at /slack/events: SLACK_SIGNING_SECRET is not set")
 
@@ -124,7 +117,7 @@ class SlackConnection:
 
         async def start(_: web.Application) -> None:
             nonlocal handler
-            handler = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
+            handler = AsyncSocketModeHandler(self.app, self.settings.app_token)
             await handler.connect_async()
 
         async def stop(_: web.Application) -> None:
@@ -137,9 +130,17 @@ class SlackConnection:
 
 def connect(bot: Bot, settings: Settings, *, socket_mode: bool = False) -> SlackConnection | None:
     """Slack when any of its settings is present: served (signing secret, or Socket Mode), able to
-    post (a bot token, or distribution), or both."""
-    served = bool(settings.slack_signing_secret) or socket_mode
-    posts = bool(settings.slack_bot_token or settings.slack_client_id)
+    post (a bot token, or distribution), or both. Its settings are checked here, in one line each."""
+    return connect_with(bot, SlackSettings.load(settings.environ), socket_mode=socket_mode)
+
+
+def connect_with(bot: Bot, settings: SlackSettings, *, socket_mode: bool = False) -> SlackConnection | None:
+    if socket_mode and not (settings.app_token and settings.bot_token):
+        raise SettingsError("--socket-mode needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN")
+    for council in settings.councils.values():
+        bot.library.protocol(council)  # fail at start, in one line, not at a person's first question
+    served = bool(settings.signing_secret) or socket_mode
+    posts = bool(settings.bot_token or settings.client_id)
     if not (served or posts):
         log.warning("Slack is not served at /slack/events: SLACK_SIGNING_SECRET is not set")
         return None

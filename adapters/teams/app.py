@@ -30,7 +30,6 @@ from chatops import turns, wording
 from chatops.bot import Bot
 from chatops.contacts import Person
 from chatops.reply import Reply
-from chatops.settings import Settings
 from chatops.store import person_reference_key
 
 from ..edges import MAX_BODY, Redelivery, Refused, move_to_private, read_body, refusal
@@ -38,6 +37,7 @@ from ..untrusted import field, objects, parse_object, strings
 from .auth import CHANNEL_OPENID_URL, KeysUnavailable, SigningKeys, TokenGuard
 from .cards import SUBMIT_KEY, card
 from .owners import TeamOwners
+from .settings import TeamsSettings
 
 log = logging.getLogger("chatops.teams")
 PERSONAL = "personal"
@@ -258,14 +258,14 @@ class _Config:
     them all from here.
     """
 
-    def __init__(self, settings: Settings) -> None:
-        self.APP_ID = settings.microsoft_app_id
-        self.APP_PASSWORD = settings.microsoft_app_password
+    def __init__(self, settings: TeamsSettings) -> None:
+        self.APP_ID = settings.app_id
+        self.APP_PASSWORD = settings.app_password
         # without an app id (local development mode only) botbuilder's "no authentication" needs MultiTenant
-        self.APP_TYPE = settings.microsoft_app_type if settings.microsoft_app_id else "MultiTenant"
-        self.APP_TENANTID = settings.microsoft_app_tenant_id
-        if settings.teams_openid_url:
-            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.teams_openid_url
+        self.APP_TYPE = settings.app_type if settings.app_id else "MultiTenant"
+        self.APP_TENANTID = settings.tenant_id
+        if settings.openid_url:
+            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_url
             self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
             self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
             self.TO_CHANNEL_FROM_BOT_LOGIN_URL = AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL
@@ -355,22 +355,27 @@ def _audience(authorization: str | None) -> str | None:
 
 
 def build_endpoints(
-    bot: Bot, settings: Settings, *, credentials_factory: ServiceClientCredentialsFactory | None = None
+    bot: Bot,
+    settings: TeamsSettings,
+    council: str | None = None,
+    *,
+    credentials_factory: ServiceClientCredentialsFactory | None = None,
 ) -> TeamsEndpoints:
     """One endpoint per registration of ``CHATOPS_TEAMS_BOTS``, each with its own app id, secret,
-    tenant and council; hand-offs go through the registration of the person's tenant."""
+    tenant and council (else ``council``); hand-offs go through the registration of the person's tenant."""
     endpoints: dict[str, TeamsEndpoint] = {}
-    for registration in settings.teams_bots:
+    for registration in settings.bots:
         own = replace(
             settings,
-            microsoft_app_id=registration.app_id,
-            microsoft_app_password=registration.app_password,
-            microsoft_app_type="SingleTenant",
-            microsoft_app_tenant_id=registration.tenant_id,
-            council=registration.council or settings.council,
+            app_id=registration.app_id,
+            app_password=registration.app_password,
+            app_type="SingleTenant",
+            tenant_id=registration.tenant_id,
         )
-        endpoints[registration.app_id] = build_endpoint(bot, own, credentials_factory=credentials_factory)
-    if any(r.council is None for r in settings.teams_bots) and not settings.council:
+        endpoints[registration.app_id] = build_endpoint(
+            bot, own, registration.council or council, credentials_factory=credentials_factory
+        )
+    if any(r.council is None for r in settings.bots) and not council:
         bot.choose_council = True  # a registration without a council: its tenant's owners choose one
     found = TeamsEndpoints(endpoints)
     bot.messengers["teams"] = TeamsMessenger(found.teams, found.by_tenant())
@@ -412,14 +417,16 @@ def _channel_tenant(activity: Activity) -> str | None:
 
 def build_endpoint(
     bot: Bot,
-    settings: Settings,
+    settings: TeamsSettings,
+    council: str | None = None,
     *,
     dev_mode: bool = False,
     credentials_factory: ServiceClientCredentialsFactory | None = None,
 ) -> TeamsEndpoint:
-    """The Teams endpoint. ``credentials_factory`` replaces the outbound (bot → Teams) credentials;
-    tests pass one that needs no Azure AD."""
-    openid_url = settings.teams_openid_url or CHANNEL_OPENID_URL
+    """The Teams endpoint of one bot, answering for ``council`` (None: the host's default, or the
+    tenant's choice). ``credentials_factory`` replaces the outbound (bot → Teams) credentials; tests
+    pass one that needs no Azure AD."""
+    openid_url = settings.openid_url or CHANNEL_OPENID_URL
     auth = ConfigurationBotFrameworkAuthentication(_Config(settings), credentials_factory=credentials_factory)
     adapter = CloudAdapter(auth)
 
@@ -431,21 +438,17 @@ def build_endpoint(
 
     adapter.on_turn_error = on_error
     owners = None
-    if settings.microsoft_app_id:
+    if settings.app_id:
         owners = TeamOwners(
-            settings.microsoft_app_id,
-            settings.microsoft_app_password,
-            settings.graph_url,
-            settings.login_url,
-            settings.microsoft_app_tenant_id,
+            settings.app_id, settings.app_password, settings.graph_url, settings.login_url, settings.tenant_id
         )
-    tenant = settings.microsoft_app_tenant_id if settings.microsoft_app_type == "SingleTenant" else None
-    teams = ChatopsTeamsBot(bot, adapter, settings.microsoft_app_id, settings.council, owners, tenant)
+    tenant = settings.tenant_id if settings.app_type == "SingleTenant" else None
+    teams = ChatopsTeamsBot(bot, adapter, settings.app_id, council, owners, tenant)
     guard = None
     if not dev_mode:
-        assert settings.microsoft_app_id
+        assert settings.app_id
         keys = SigningKeys(openid_url)
         keys.lend_to_botbuilder()
-        guard = TokenGuard(settings.microsoft_app_id, keys)
+        guard = TokenGuard(settings.app_id, keys)
     bot.messengers.setdefault("teams", TeamsMessenger(teams))
     return TeamsEndpoint(adapter, teams, guard)

@@ -8,6 +8,9 @@ import zipfile
 from pathlib import Path
 
 from chatops.errors import SettingsError
+from chatops.settings import Settings
+
+from .settings import TeamsSettings
 
 PACKAGE = Path(__file__).with_name("appPackage")
 PLACEHOLDER = "${{MICROSOFT_APP_ID}}"
@@ -20,6 +23,14 @@ def manifest(app_id: str) -> dict[str, object]:
     text = (PACKAGE / "manifest.json").read_text(encoding="utf-8").replace(PLACEHOLDER, app_id)
     data: dict[str, object] = json.loads(text)
     return data
+
+
+def build_for(settings: Settings, app_id: str | None, out: Path) -> Path:
+    """``chatops manifest teams``: the package for ``app_id``, else ``MICROSOFT_APP_ID``."""
+    app_id = app_id or TeamsSettings.load(settings.environ).app_id
+    if not app_id:
+        raise SettingsError("MICROSOFT_APP_ID (or --app-id) is needed to build the Teams package")
+    return build(app_id, out)
 
 
 def build(app_id: str, out: Path) -> Path:

@@ -14,6 +14,7 @@ from chatops.outbox import Deliverer
 from chatops.settings import Settings
 
 from ..edges import Platform
+from .settings import TeamsSettings
 
 if TYPE_CHECKING:
     from .app import TeamsEndpoint, TeamsEndpoints
@@ -35,21 +36,23 @@ class TeamsConnection:
 
 
 def connect(bot: Bot, settings: Settings, *, socket_mode: bool = False) -> TeamsConnection | None:
-    """Teams with authentication, or in the explicit local development mode, or not at all."""
+    """Teams with authentication, or in the explicit local development mode, or not at all. Its
+    settings are checked here, in one line each."""
+    teams = TeamsSettings.load(settings.environ)
+    if not (teams.bots or teams.app_id or teams.dev):
+        log.warning("Teams is not served at /api/messages: MICROSOFT_APP_ID is not set")
+        return None
     from .app import build_endpoint, build_endpoints
 
-    if settings.teams_bots:
-        return TeamsConnection(build_endpoints(bot, settings))
-    if settings.microsoft_app_id:
-        return TeamsConnection(build_endpoint(bot, settings))
-    if settings.teams_dev:
-        log.warning(
-            "Teams is served WITHOUT authentication at /api/messages: local development mode "
-            "(CHATOPS_TEAMS_DEV) is for the Bot Framework Emulator only"
-        )
-        return TeamsConnection(build_endpoint(bot, settings, dev_mode=True))
-    log.warning("Teams is not served at /api/messages: MICROSOFT_APP_ID is not set")
-    return None
+    if teams.bots:
+        return TeamsConnection(build_endpoints(bot, teams, settings.council))
+    if teams.app_id:
+        return TeamsConnection(build_endpoint(bot, teams, settings.council))
+    log.warning(
+        "Teams is served WITHOUT authentication at /api/messages: local development mode "
+        "(CHATOPS_TEAMS_DEV) is for the Bot Framework Emulator only"
+    )
+    return TeamsConnection(build_endpoint(bot, teams, settings.council, dev_mode=True))
 
 
 TEAMS = Platform("teams", connect)
