@@ -200,7 +200,9 @@ def _writer(
 ) -> tuple[Mention | None, Mention | None, Party | None, bool]:
     """Who is writing: the title they give themselves (or a relative's), "a fellow councillor", or how they
     speak of themselves ("my ward", "my line manager"). Returns (own title, relative's title, side, said so)."""
-    own = next((m for m in mentions if _self_cue(raw, m, starts) or m.start in signed), None)
+    own = next(
+        (m for m in mentions if _self_cue(raw, m, starts) or (m.start in signed and m.meaning.party is not None)), None
+    )
     head = next(
         (m for m in mentions if own and m.start == own.end and m.start not in starts and m.meaning.kind == "job"),
         None,
@@ -306,6 +308,7 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
             and not (PRONOUNS | POSSESSIVES) & set(fragment_raw)
             and opened != "("  # "him again (the chair)": an aside names someone else
             and closed != "("  # "A cabinet member (I won't say who yet) exposed himself": the sentence goes on
+            and not re.fullmatch(r"\s[-–—]\s", closed)  # "An officer in the highways team — a man he …": likewise
             and not any(w.endswith("ed") or w in VERBISH for w in rest)
             and not (named and rest[0] not in {"here"})
         ):
@@ -456,11 +459,13 @@ def _affected(raw: list[str], people: list[Mention], writer: Party | None, start
         return writer  # "… belittled by the Deputy Town Mayor": the writer's colleague is the one affected
     if any(_by(raw, m) for m in same):
         return other(writer)
+    if not same and len(across) >= 2 and not {"me", "my", "mine", "myself"} & set(raw):
+        return other(writer)  # a councillor who saw the Chief Executive push a junior officer: both are staff
     if any(_opens(raw, m, starts) and any(a.start > m.start for a in across) for m in same):
         return other(writer)  # "A fellow councillor keeps emailing the Clerk …": the Clerk is the one affected
     if any(_ours(raw, m) for m in across):
         return other(writer)  # a Chairman: "two councillors were hostile towards our Clerk"
-    victims = [m for m in same if _ours(raw, m) or _fellow(raw, m)]
+    victims = [m for m in same if _ours(raw, m) or _fellow(raw, m) or _for(raw, m)]
     return other(writer) if same and across and not victims else writer
 
 
@@ -469,9 +474,15 @@ def _by(raw: list[str], mention: Mention) -> bool:
     return "by" in raw[max(0, mention.start - 3) : mention.start]
 
 
+def _for(raw: list[str], mention: Mention) -> bool:
+    """ "(writing) for a member who works as a caretaker", "on behalf of our clerk": whom the writer speaks for."""
+    return bool({"for", "behalf"} & set(raw[max(0, mention.start - 3) : mention.start]))
+
+
 def _ours(raw: list[str], mention: Mention) -> bool:
-    """ "our (administrative) assistant", "my (fellow) colleague": someone the writer speaks for."""
-    return bool({"my", "our"} & set(raw[max(0, mention.start - 3) : mention.start]))
+    """ "our (administrative) assistant", "my (fellow) colleague", "a member of my team": someone the
+    writer speaks for."""
+    return bool({"my", "our"} & set(raw[max(0, mention.start - 3) : mention.end]))
 
 
 CONTACT_CUES = frozenset(
