@@ -9,6 +9,7 @@ of failure, never what the person typed.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 from typing import Protocol as Interface
@@ -34,6 +35,11 @@ log = logging.getLogger("chatops")
 CHANNEL_WORDS = frozenset(c.name for c in w.CHANNEL_COMMANDS)
 
 DEFAULT_TTL_HOURS = 24
+CHOSEN_SECONDS = 30.0
+"""How long a workspace's chosen council is remembered between store reads: every turn needs it, and
+the store's one SQLite connection would otherwise serialise every request on one read. A choice made
+through another replica is seen within this time; one made through this process at once."""
+MAX_CHOSEN = 10_000
 
 
 class Messenger(Interface):
@@ -67,6 +73,7 @@ class Bot:
         self.admins = admins  # user ids (CHATOPS_ADMINS) allowed to change channel subscriptions
         # a workspace must choose its council (a host serving many) rather than be given the default
         self.choose_council = choose_council
+        self._chosen: dict[tuple[str, str], tuple[float, str | None]] = {}  # (platform, workspace) → (read at, council)
 
     async def handle(self, turn: Turn) -> Reply:
         try:
@@ -183,7 +190,13 @@ class Bot:
         """The council an admin chose for this workspace or tenant, if it is still served here."""
         if workspace is None:
             return None
-        chosen = await self.store.chosen_council(platform, workspace)
+        key, now = (platform, workspace), time.monotonic()
+        remembered = self._chosen.get(key)
+        if remembered is None or now - remembered[0] > CHOSEN_SECONDS:
+            if len(self._chosen) >= MAX_CHOSEN:
+                self._chosen.clear()
+            remembered = self._chosen[key] = (now, await self.store.chosen_council(platform, workspace))
+        chosen = remembered[1]
         return chosen if chosen in self.library.ids else None
 
     async def _place(self, turn: Turn) -> tuple[Turn, bool]:
@@ -217,6 +230,7 @@ class Bot:
             return self._council_reply(w.COUNCIL_UNKNOWN.replace("{typed}", typed[:60]), placed.council)
         self.library.protocol(typed)  # a council whose file is broken is not chosen
         await self.store.choose_council(turn.platform, turn.workspace, typed)
+        self._chosen[(turn.platform, turn.workspace)] = (time.monotonic(), typed)
         return self._council_reply(w.COUNCIL_CHOSEN, typed)
 
     def _administers(self, turn: Turn, council: str | None) -> bool:
