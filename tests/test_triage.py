@@ -347,6 +347,12 @@ def test_who_is_who_from_the_sentence(text: str, reporter: str, subject: str, pr
         "everyone would be better off without me",
         "might do something stupid to myself tbh",
         "Parish clerk here, one of our councillors turned up on my doorstep at 10pm shouting",
+        "the councillor blocked the doorway so I couldnt get out of the room",
+        "said if i told anyone he'd make my life hell and slashed my tyres",
+        "he said there'd be consequences for my family",
+        "the chair drove us back from the civic dinner over the limit, swerving all over",
+        "i'm tired of being alive",
+        "i cant see myself being here by christmas",
     ],
 )
 async def test_danger_is_read_the_way_people_say_it_everywhere_they_type(text: str) -> None:
