@@ -233,6 +233,13 @@ class Bot:
         self._chosen[(turn.platform, turn.workspace)] = (time.monotonic(), typed)
         return self._council_reply(w.COUNCIL_CHOSEN, typed)
 
+    async def may_change_channels(self, turn: Turn) -> bool:
+        """Whether this person may change what a channel follows (subscribe, remind…): so an adapter
+        checks what only an admin's request needs (that the bot can post there) for every admin,
+        the council's own included."""
+        placed, _ = await self._place(turn)
+        return self._administers(turn, self.library.resolve(placed.council))
+
     def _administers(self, turn: Turn, council: str | None) -> bool:
         """A workspace admin or team owner, someone in ``CHATOPS_ADMINS``, or one of the council's own
         admins (its ``admins`` in the contacts file)."""

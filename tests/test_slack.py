@@ -667,6 +667,9 @@ async def test_subscribe_needs_the_bot_in_the_channel_and_tells_the_admin_how_to
     from chatops.channels import Channels
 
     assert await Channels(store).subscription("slack", "C8") is None
+    council_admin = await slack.command("subscribe", user="U0000000AD", channel="C8", team="TTW")  # its own admin
+    assert "/invite <@UBOT>" in council_admin["text"]
+    assert "Only" in (await slack.command("subscribe", user="U0NOBODY", channel="C8"))["text"]
     slack.api.outside.discard("C8")  # the admin typed /invite @chatops
     assert "now follows" in (await slack.command("subscribe", user="UADMIN", channel="C8"))["text"]
     await store.close()

@@ -342,16 +342,16 @@ class SlackHandler:
     ) -> list[dict[str, Any]]:
         """subscribe and the other admin words, after the ack: the admin check, and for subscribe
         whether the bot can post in the channel at all (else the admin is told how to add it)."""
-        admin = await self.is_admin(client, turn.user)
+        turn = replace(turn, is_admin=await self.is_admin(client, turn.user))
         subscribing = turn.words.casefold().split()[:1] == ["subscribe"]
         channel = turn.channel
-        if subscribing and channel and not channel.startswith("D") and (admin or turn.user in self.bot.admins):
+        if subscribing and channel and not channel.startswith("D") and await self.bot.may_change_channels(turn):
             member = await self.in_channel(client, channel)
             if member is False:
                 return [{"text": NOT_IN_CHANNEL.format(invite=await self.invite(client, context))}]
             if member is None:
                 return [{"text": MEMBERSHIP_UNCHECKED}]
-        return messages(await self.bot.handle(replace(turn, is_admin=admin)))
+        return messages(await self.bot.handle(turn))
 
     async def _post(self, client: AsyncWebClient, channel: str, reply: Reply, event: str | None = None) -> None:
         """Post a reply's pages; those answering an event carry its key, to be found after a crash."""
