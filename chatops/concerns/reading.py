@@ -435,7 +435,8 @@ def _self_cue(raw: list[str], mention: Mention, starts: set[int]) -> bool:
         return True  # "this is councillor Rees, chair of finance"
     rest = raw[mention.end : mention.end + 5]
     opening = mention.start in starts or (mention.start - 1 in starts and raw[mention.start - 1] in GREETINGS)
-    return "here" in rest[:4] and (mention.start == 0 or opening)
+    unit = bool(rest) and (rest[0] in UNITS or rest[:2] in (["s", w] for w in UNITS))  # "Leader's office here"
+    return "here" in rest[:4] and (mention.start == 0 or opening) and not unit
 
 
 def _possessive(raw: list[str], mention: Mention) -> bool:
