@@ -55,6 +55,8 @@ class Safety(_Model):
     not_danger: list[str]
     in_jest: Jest
     text_speak: dict[str, str] = Field(default_factory=dict)
+    # signs of distress, none enough alone ("I can't cope", "not sleeping"): several together are self-harm
+    distress: list[str] = Field(default_factory=list)
 
 
 class Concept(_Model):

@@ -633,3 +633,19 @@ async def test_more_detail_typed_mid_conversation_is_not_called_a_correction() -
     assert "I've changed that" not in more.as_text()
     changed = await chat.say("no, I'm a member and it's an officer who does it")
     assert "I've changed that" in changed.as_text()
+
+
+@pytest.mark.parametrize(
+    ("text", "alarm"),
+    [
+        ("I can't cope any more and I haven't slept in a week", True),
+        ("feel so alone with all this and nobody cares", True),
+        ("whats the point. been crying at my desk every day since the chair started on me", True),
+        ("I can't cope with the workload the councillors give me", False),
+        ("the clerk had a panic about the agenda but it's sorted", False),
+    ],
+)
+def test_several_signs_of_distress_together_are_read_as_self_harm(text: str, alarm: bool) -> None:
+    """None of "can't cope", "not sleeping", "nobody cares" is alarming alone; two together get the
+    Samaritans line, as people rarely say it outright."""
+    assert concerns.assess(text).self_harm is alarm

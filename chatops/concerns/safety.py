@@ -36,6 +36,7 @@ class _Patterns:
     earnest: re.Pattern[str]
     hyperbole: re.Pattern[str]
     text_speak: dict[str, str]
+    distress: tuple[re.Pattern[str], ...]
 
 
 def _any(patterns: list[str]) -> re.Pattern[str]:
@@ -53,8 +54,14 @@ def _patterns() -> _Patterns:
         _any(safety.in_jest.earnest),
         _any(safety.in_jest.hyperbole),
         safety.text_speak,
+        tuple(re.compile(p) for p in safety.distress),
     )
 
+
+DISTRESS_SIGNS = 2
+"""How many different signs of distress in one message ("can't cope", "not sleeping", "what's the
+point") are read as thoughts of self-harm: people rarely say it outright, and the Samaritans line
+costs someone who is only exhausted one sentence."""
 
 SAFETY_READS = 20_000
 """Characters of a message the safety check reads: all of any real message (lookups read only the first
@@ -80,6 +87,7 @@ def assess(text: str) -> Alarm:
     said = plain(text)
     said = patterns.idioms.sub(" ~ ", said)
     self_harm = patterns.self_harm.search(said) is not None
+    self_harm = self_harm or sum(p.search(said) is not None for p in patterns.distress) >= DISTRESS_SIGNS
     if patterns.jest.search(said) and not patterns.earnest.search(said):
         said = patterns.hyperbole.sub(" ~ ", said)  # only danger: self-harm said as a joke still counts
     danger = self_harm or patterns.danger.search(said) is not None
