@@ -649,3 +649,28 @@ def test_several_signs_of_distress_together_are_read_as_self_harm(text: str, ala
     """None of "can't cope", "not sleeping", "nobody cares" is alarming alone; two together get the
     Samaritans line, as people rarely say it outright."""
     assert concerns.assess(text).self_harm is alarm
+
+
+def test_the_learnt_safety_model_backs_up_the_patterns() -> None:
+    """What no pattern says ("found me on the bathroom floor … I don't remember much") is weighed by the
+    model learnt from the concern corpus (``python -m benchmarks.train_safety``); ordinary questions are not."""
+    from chatops.concerns import safety
+
+    said = (
+        "my manager found me on the bathroom floor at work last week, I don't remember much, "
+        "the councillor had been on at me all morning"
+    )
+    assert safety._learnt(said) and concerns.assess(said)
+    for question in ("can a councillor ask me to campaign?", "who do I talk to about my leave", "roles clerk"):
+        assert not safety._learnt(question)
+
+
+def test_the_safety_model_is_trained_and_its_threshold_chosen_on_files_it_never_saw() -> None:
+    from benchmarks import train_safety as t
+
+    danger = [("he grabbed me and pinned me to the wall", True), ("she pinned me down and grabbed my arm", True)]
+    calm = [("the agenda was late again", False), ("the agenda went out late and the minutes too", False)]
+    model = t.train(danger + calm)
+    assert t.score(model, "he grabbed my arm") > t.score(model, "the minutes were late")
+    threshold, recall, fa, fa_asked = t.choose([(30.0, True), (8.0, False), (-5.0, False)], [-3.0])
+    assert 8.0 <= threshold < 30.0 and recall == 1.0 and fa == fa_asked == 0.0

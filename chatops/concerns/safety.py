@@ -3,17 +3,21 @@
 Built for recall: a false alarm costs the person one sentence, a miss can cost a life. The patterns
 are general language in the shared vocabulary (``safety``): everyday idioms ("this deadline is killing
 me", "shot down my proposal") are taken out of the message first, then danger and self-harm are
-looked for in what is left. Nothing of the message is kept.
+looked for in what is left. Behind the patterns, a model learnt from the concern corpus
+(``safety_model.json``, made by ``python -m benchmarks.train_safety``) weighs the words and word pairs
+of the message, for what people say in words no pattern has. Nothing of the message is kept.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-from ..vocabulary import shared
+from ..vocabulary import shared, shared_path
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,39 @@ def plain(text: str) -> str:
     return " ".join(speak.get(t, t) for t in tokens)
 
 
+@dataclass(frozen=True)
+class _Model:
+    prior: float
+    weights: dict[str, float]
+    threshold: float
+
+
+@cache
+def _model() -> _Model | None:
+    """The learnt safety model beside the shared vocabulary; None if it is not there (the patterns alone)."""
+    path = shared_path().with_name("safety_model.json")
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return _Model(
+        float(data["prior"]), {str(k): float(v) for k, v in data["weights"].items()}, float(data["threshold"])
+    )
+
+
+def model_features(text: str) -> set[str]:
+    """What the model reads: the words of the message as the patterns read it, and each adjacent pair."""
+    words = re.findall(r"[a-z]+", plain(text))
+    return set(words) | {f"{a}_{b}" for a, b in itertools.pairwise(words)}
+
+
+def _learnt(text: str) -> bool:
+    model = _model()
+    if model is None:
+        return False
+    weights = model.weights
+    return model.prior + sum(weights.get(f, 0.0) for f in model_features(text)) > model.threshold
+
+
 def assess(text: str) -> Alarm:
     """Whether a message suggests danger to someone, or thoughts of self-harm or suicide."""
     patterns = _patterns()
@@ -90,5 +127,5 @@ def assess(text: str) -> Alarm:
     self_harm = self_harm or sum(p.search(said) is not None for p in patterns.distress) >= DISTRESS_SIGNS
     if patterns.jest.search(said) and not patterns.earnest.search(said):
         said = patterns.hyperbole.sub(" ~ ", said)  # only danger: self-harm said as a joke still counts
-    danger = self_harm or patterns.danger.search(said) is not None
+    danger = self_harm or patterns.danger.search(said) is not None or _learnt(text)
     return Alarm(danger=danger, self_harm=self_harm)
