@@ -240,7 +240,7 @@ def _whom(
         subject = _most_specific([m for m in people if m.meaning.party == other(side)], vocab, raw)
         if subject is None and public:
             scope = "public"
-        elif subject is None and [m for m in people if m.meaning.party == side and not _possessive(raw, m)]:
+        elif subject is None and [m for m in people if m.meaning.party == side and not _adviser(raw, m)]:
             scope = "same-side"
         reporter = side
     elif people:
@@ -441,6 +441,14 @@ def _self_cue(raw: list[str], mention: Mention, starts: set[int]) -> bool:
 
 def _possessive(raw: list[str], mention: Mention) -> bool:
     return mention.start > 0 and raw[mention.start - 1] in {"my", "our"}
+
+
+ADVISING = frozenset("told said says suggested suggests advised advises asked wants thinks".split())
+
+
+def _adviser(raw: list[str], mention: Mention) -> bool:
+    """ "my manager told me to raise it here": someone on the writer's side who sent them, not whom it is about."""
+    return _possessive(raw, mention) and bool(ADVISING & set(raw[mention.end : mention.end + 3]))
 
 
 def _opens(raw: list[str], mention: Mention, starts: set[int]) -> bool:
