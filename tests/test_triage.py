@@ -674,3 +674,18 @@ def test_the_safety_model_is_trained_and_its_threshold_chosen_on_files_it_never_
     assert t.score(model, "he grabbed my arm") > t.score(model, "the minutes were late")
     threshold, recall, fa, fa_asked = t.choose([(30.0, True), (8.0, False), (-5.0, False)], [-3.0])
     assert 8.0 <= threshold < 30.0 and recall == 1.0 and fa == fa_asked == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "scope"),
+    [
+        ("My service manager keeps giving the easy cases to her friend and the awful ones to me.", "same-side"),
+        ("My manager told me to raise it here. I'm being ignored by everyone in the team.", "in"),
+        ("had words with a man in the car park, he doesnt work for the council, he shoved me", "public"),
+    ],
+)
+def test_whom_it_is_about_decides_whether_the_protocol_applies(text: str, scope: str) -> None:
+    """Someone on the writer's own side is whom it is about unless they only sent the writer here."""
+    from chatops.councils import Library
+
+    assert concerns.read(text, Library().protocol("telford-and-wrekin")).scope == scope
