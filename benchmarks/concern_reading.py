@@ -13,7 +13,9 @@ their figures are the honest ones. Each case is labelled with what a careful cou
   counted where the label names a side; guesses where the label says the text doesn't tell are
   counted separately;
 - the route: the council's procedure and steps that follow from those, or "outside this protocol"
-  (a concern between two councillors or two officers, or with a member of the public);
+  (a concern between two councillors or two officers, or with a member of the public); a labelled role
+  the council's procedures do not name (a Monitoring Officer where they list Heads of Service and the
+  Chief Executive) is routed as its side's base role, an employee like any other, as the bot does;
 - safety: recall of danger and self-harm (the 999 / Samaritans line shown), and false alarms on
   everything else, harmless look-alikes ("this deadline is killing me") included;
 - the kind of concern, which chooses the clauses quoted (it is confirmed in the conversation).
@@ -39,6 +41,7 @@ import yaml
 
 from chatops import concerns
 from chatops.contacts import Contacts
+from chatops.concerns.reading import procedure_role
 from chatops.councils import Library
 from chatops.model import Protocol
 
@@ -128,6 +131,8 @@ def _route(protocol: Protocol, reporter: str | None, subject: str | None, scope:
         return "outside"
     if reporter is None:
         return None
+    if subject in protocol.role_by_id:  # a labelled role the procedures don't name is routed as its side's
+        subject = procedure_role(protocol, reporter, subject, protocol.role_by_id[subject].party)
     state = concerns.State(council=protocol.id, reporter=reporter, subject=subject)  # type: ignore[arg-type]
     plan = concerns.route(state, protocol, Contacts({}))
     return (plan.procedure.id if plan.procedure else None, tuple((s.route, s.contact) for s in plan.steps))
@@ -188,6 +193,7 @@ def evaluate(paths: Iterable[Path]) -> Result:
 _OLD_READER = """
 import json, sys
 from pathlib import Path
+from chatops.concerns.reading import procedure_role
 from chatops.councils import Library
 from chatops.inference import read
 library = Library((Path(sys.argv[1]),))

@@ -90,6 +90,7 @@ class Shared(_Model):
     safety: Safety
     search: Search = Search()
     self_: Said = Field(alias="self")
+    one_side: dict[Party, list[str]] = Field(default_factory=dict)  # "member on member": outside the protocol
     witness: list[str] = Field(default_factory=list)
     relatives: list[str] = Field(default_factory=list)
     corrections: list[str] = Field(default_factory=list)

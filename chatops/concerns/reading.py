@@ -141,6 +141,11 @@ def _said_patterns() -> tuple[tuple[tuple[Party, re.Pattern[str]], ...], tuple[r
 
 
 @cache
+def _one_side_patterns() -> tuple[tuple[Party, re.Pattern[str]], ...]:
+    return tuple((party, re.compile(p)) for party, patterns in shared().one_side.items() for p in patterns)
+
+
+@cache
 def _public_patterns() -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in shared().self_.public)
 
@@ -164,6 +169,9 @@ def read(text: str, protocol: Protocol) -> Reading:
     if witness:
         affected = reporter if by_relative else _affected(raw, people, reporter, starts)
     subject_mention, scope, reporter = _whom(raw, people, public, reporter, affected, starts, vocab)
+    one_side = {party for party, pattern in _one_side_patterns() if pattern.search(said)}
+    if len(one_side) == 1:  # "member on member", "nothing to do with councillors": outside the protocol
+        subject_mention, scope, reporter = None, "same-side", one_side.pop()
     if not said_who and any(p.search(said) for p in _public_patterns()):
         subject_mention, scope, reporter = None, "public", None  # the writer is a resident, not either side
 
@@ -523,9 +531,13 @@ def _most_specific(mentions: list[Mention], vocab: Vocabulary, raw: list[str]) -
 
 
 def _council_subject(mention: Mention, protocol: Protocol, reporter: Party | None) -> str | None:
-    """The role id this council's procedure uses for the person named (its side's base role if it has none)."""
-    role = mention.meaning.role
-    party = mention.meaning.party
+    return procedure_role(protocol, reporter, mention.meaning.role, mention.meaning.party)
+
+
+def procedure_role(protocol: Protocol, reporter: Party | None, role: str | None, party: Party | None) -> str | None:
+    """The role id this council's procedure uses for someone in ``role``: a role its procedures do not
+    name (a Monitoring Officer where the procedure lists Heads of Service and the Chief Executive) is
+    treated as its side's base role, an employee like any other."""
     if reporter is not None:
         allowed = subject_roles(protocol, reporter)
         if role in allowed:
