@@ -5,7 +5,8 @@ corpus, which backs up the hand-written safety patterns where people say it in w
 
 Each tuning case (``benchmarks/concerns/tuning-*.yaml``) is a message labelled danger/self-harm or not.
 The model is naive Bayes over the presence of words and adjacent word pairs (as the safety check reads
-them: lower case, text-speak spelled out), kept for those seen at least twice. Its threshold is chosen by
+them: lower case, text-speak spelled out), kept for those seen at least twice; a message is scored by its
+most worrying run of words (``safety.MODEL_WINDOW``). Its threshold is chosen by
 leaving out one corpus file at a time (each written by a different hand, in its own voices), training on
 the rest and reading the file left out: the highest recall whose false alarms on those unseen files, and on
 the lookup questions of ``search_questions*.yaml``, stay within ``MAX_FALSE_ALARMS``. It writes
@@ -23,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from chatops.concerns.safety import model_features
+from chatops.concerns.safety import model_features, model_score
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "benchmarks" / "concerns"
@@ -60,8 +61,7 @@ def train(cases: list[tuple[str, bool]]) -> dict[str, Any]:
 
 
 def score(model: dict[str, Any], text: str) -> float:
-    weights = model["weights"]
-    return float(model["prior"] + sum(weights.get(f, 0.0) for f in model_features(text)))
+    return model_score(model["prior"], model["weights"], text)
 
 
 def left_out(files: list[Path], questions: list[str]) -> tuple[list[tuple[float, bool]], list[float]]:

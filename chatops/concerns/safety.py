@@ -5,7 +5,8 @@ are general language in the shared vocabulary (``safety``): everyday idioms ("th
 me", "shot down my proposal") are taken out of the message first, then danger and self-harm are
 looked for in what is left. Behind the patterns, a model learnt from the concern corpus
 (``safety_model.json``, made by ``python -m benchmarks.train_safety``) weighs the words and word pairs
-of the message, for what people say in words no pattern has. Nothing of the message is kept.
+of the message, a phrase at a time, for what people say in words no pattern has. Nothing of the message
+is kept.
 """
 
 from __future__ import annotations
@@ -110,12 +111,26 @@ def model_features(text: str) -> set[str]:
     return set(words) | {f"{a}_{b}" for a, b in itertools.pairwise(words)}
 
 
+MODEL_WINDOW = 24
+"""Words the model weighs at a time: danger is said in a phrase or two, so a long, calm message does not
+add up to an alarm from many faintly suspicious words, and a short one is weighed whole."""
+
+
+def model_score(prior: float, weights: dict[str, float], text: str) -> float:
+    """The evidence for danger in the most worrying run of ``MODEL_WINDOW`` words: each word's weight and
+    that of the pair it ends."""
+    words = re.findall(r"[a-z]+", plain(text))
+    each = [weights.get(w, 0.0) + (weights.get(f"{words[i - 1]}_{w}", 0.0) if i else 0.0) for i, w in enumerate(words)]
+    best = running = sum(each[:MODEL_WINDOW])
+    for i in range(MODEL_WINDOW, len(each)):
+        running += each[i] - each[i - MODEL_WINDOW]
+        best = max(best, running)
+    return prior + best
+
+
 def _learnt(text: str) -> bool:
     model = _model()
-    if model is None:
-        return False
-    weights = model.weights
-    return model.prior + sum(weights.get(f, 0.0) for f in model_features(text)) > model.threshold
+    return model is not None and model_score(model.prior, model.weights, text) > model.threshold
 
 
 def assess(text: str) -> Alarm:
