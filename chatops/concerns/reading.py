@@ -59,6 +59,11 @@ BETWEEN_STOP = VERBISH | frozenset(
     "writing going getting being feeling very really just glad happy sad upset angry".split()
 )
 """Words that end the gap between "I'm" and a title: past them, the title is not the person's own."""
+NOT_A_NAME = frozenset(
+    "the a an my our your his her their this that just only again always never usually probably definitely "
+    "obviously clearly mostly also still actually really even now then".split()
+)
+"""Words between "it's" and a title that are not the writer's name ("it's always the clerk")."""
 PRONOUNS = frozenset("i me my he she him her his they them their you we us it".split())
 POSSESSIVES = frozenset({"our", "your", "their", "its"})
 NOT_A_TEAM = frozenset(
@@ -170,8 +175,11 @@ def read(text: str, protocol: Protocol) -> Reading:
         affected = reporter if by_relative else _affected(raw, people, reporter, starts)
     subject_mention, scope, reporter = _whom(raw, people, public, reporter, affected, starts, vocab)
     one_side = {party for party, pattern in _one_side_patterns() if pattern.search(said)}
-    if len(one_side) == 1:  # "member on member", "nothing to do with councillors": outside the protocol
-        subject_mention, scope, reporter = None, "same-side", one_side.pop()
+    side = one_side.pop() if len(one_side) == 1 else None
+    if side is not None and not (witness and affected not in (None, side)):
+        # "member on member", "nothing to do with councillors": outside the protocol (but a councillor who
+        # saw a colleague belittle an officer, "I'm a member myself", speaks for the officer)
+        subject_mention, scope, reporter = None, "same-side", side
     if not said_who and any(p.search(said) for p in _public_patterns()):
         subject_mention, scope, reporter = None, "public", None  # the writer is a resident, not either side
 
@@ -257,11 +265,33 @@ def _whom(
         if subject and FIRST_PERSON & set(raw) and (actor or len(sides_of(people)) == 1):
             reporter = other(subject.meaning.party or "officer")
             subject = _most_specific([m for m in people if m.meaning.party == subject.meaning.party], vocab, raw)
+        if reporter is None and len(sides_of(people)) == 2 and (FIRST_PERSON | THIRD_PERSON | {"our"}) & set(raw):
+            subject, reporter = _between(raw, people, starts, vocab)
     elif public:
         scope = "public"
     if reporter is None and subject and subject.meaning.party and len(sides_of(people)) == 1:
         reporter = other(subject.meaning.party)  # only one side named, and something it did
     return subject, scope, reporter
+
+
+def _between(raw: list[str], people: list[Mention], starts: set[int], vocab: Vocabulary) -> tuple[Mention, Party]:
+    """Both sides named by a writer who doesn't say which they are: the one the writer speaks for ("I'm
+    worried for our Clerk") is the one affected; otherwise whoever acts ("by the Mayor", "whether the
+    Chair should …", or the person a sentence opens with), else the first named, is whom it is about."""
+    cared_for = next((m for m in people if _for(raw, m) or (_ours(raw, m) and not _opens(raw, m, starts))), None)
+    actor = (
+        next((m for m in people if _by(raw, m)), None)
+        or next((m for m in people if "whether" in _before(raw, m, 6) and m is not cared_for), None)
+        or next((m for m in people if _opens(raw, m, starts) and m is not cared_for), None)
+        or next(m for m in people if m is not cared_for)
+    )
+    if cared_for is not None and cared_for.meaning.party != actor.meaning.party:
+        side = other(cared_for.meaning.party or "officer")
+    else:
+        side = actor.meaning.party or "officer"
+    subject = _most_specific([m for m in people if m.meaning.party == side], vocab, raw)
+    assert subject is not None
+    return subject, other(side)
 
 
 def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list[str], set[int], set[int]]:
@@ -343,11 +373,13 @@ def _relative(raw: list[str], mention: Mention) -> bool:
     first = max(0, mention.start - 6)
     before = raw[first : mention.start]
     relatives = set(shared().relatives)
+    if mention.start <= 3 and relatives & set(raw[mention.end : mention.end + 2]):
+        return True  # "It's Ann, Cllr Beck's daughter", "Clerk's husband here"
     for i, word in enumerate(before):
         if word not in relatives:
             continue
         at = first + i
-        mine = i > 0 and before[i - 1] in {"my", "our"}
+        mine = i > 0 and before[i - 1] in {"my", "our", "me"}  # "me mam's the cleaner"
         named_self = any(raw[j : j + 2] in (["this", "is"], ["i", "am"], ["its", "me"]) for j in range(at - 3, at))
         if mine or named_self or i == len(before) - 1 or "of" in before[i + 1 : i + 2]:
             between = before[i + 1 :]
@@ -434,6 +466,10 @@ def _self_cue(raw: list[str], mention: Mention, starts: set[int]) -> bool:
                 return gap == 0 or cue != ("as",)
     if mention.start > 0 and raw[mention.start - 1] == "i" and mention.meaning.kind != "side":
         return True  # "I chair planning", "I lead the cabinet"
+    name = mention.start - 1
+    if name >= 1 and (raw[name - 1] == "its" or raw[max(0, name - 2) : name] == ["this", "is"]):
+        if raw[name] not in BETWEEN_STOP | NOT_A_NAME:
+            return True  # "sorry to bother, it's Nerys the clerk", "this is Dave, caretaker"
     opener = mention.start - 1
     while opener > 0 and raw[opener] in MODIFIERS:
         opener -= 1
