@@ -40,8 +40,8 @@ from typing import Any
 import yaml
 
 from chatops import concerns
-from chatops.contacts import Contacts
 from chatops.concerns.reading import procedure_role
+from chatops.contacts import Contacts
 from chatops.councils import Library
 from chatops.model import Protocol
 

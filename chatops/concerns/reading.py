@@ -467,9 +467,9 @@ def _self_cue(raw: list[str], mention: Mention, starts: set[int]) -> bool:
     if mention.start > 0 and raw[mention.start - 1] == "i" and mention.meaning.kind != "side":
         return True  # "I chair planning", "I lead the cabinet"
     name = mention.start - 1
-    if name >= 1 and (raw[name - 1] == "its" or raw[max(0, name - 2) : name] == ["this", "is"]):
-        if raw[name] not in BETWEEN_STOP | NOT_A_NAME:
-            return True  # "sorry to bother, it's Nerys the clerk", "this is Dave, caretaker"
+    introduced = name >= 1 and (raw[name - 1] == "its" or raw[max(0, name - 2) : name] == ["this", "is"])
+    if introduced and raw[name] not in BETWEEN_STOP | NOT_A_NAME:
+        return True  # "sorry to bother, it's Nerys the clerk", "this is Dave, caretaker"
     opener = mention.start - 1
     while opener > 0 and raw[opener] in MODIFIERS:
         opener -= 1
