@@ -134,7 +134,8 @@ class Reading:
 
     @property
     def anything(self) -> bool:
-        return bool(self.found) or bool(self.alarm) or self.scope != "in"
+        """Whether the message describes a concern at all (a question about something else does not)."""
+        return bool(self.found) or bool(self.alarm) or self.scope not in ("in", "other")
 
 
 @cache
@@ -185,6 +186,8 @@ def read(text: str, protocol: Protocol) -> Reading:
 
     subject = _council_subject(subject_mention, protocol, reporter) if subject_mention else None
     category = _category(concern_tokens, vocab, reporter)
+    if scope == "in" and not (people or public or category or alarm) and _asks_something_else(said):
+        scope = "other"  # "link to the protocol pls", "is there a hearing loop in the chamber?"
     tried: Tried | None = (
         "upheld"
         if UPHELD.search(said)
@@ -209,6 +212,17 @@ def read(text: str, protocol: Protocol) -> Reading:
     return Reading(
         reporter, subject, category, gender, tried, scope, witness and affected is not None, alarm, said_who, found
     )
+
+
+def _asks_something_else(said: str) -> bool:
+    """A question or request that names nobody and tells of nothing done to anyone: not a concern."""
+    asks = said.rstrip(" .!").endswith("?") or any(p.search(said) for p in _asking_patterns())
+    return asks and not THIRD_PERSON & set(said.split())
+
+
+@cache
+def _asking_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in shared().asking)
 
 
 def _writer(
