@@ -230,9 +230,11 @@ def _writer(
 ) -> tuple[Mention | None, Mention | None, Party | None, bool]:
     """Who is writing: the title they give themselves (or a relative's), "a fellow councillor", or how they
     speak of themselves ("my ward", "my line manager"). Returns (own title, relative's title, side, said so)."""
-    own = next(
-        (m for m in mentions if _self_cue(raw, m, starts) or (m.start in signed and m.meaning.party is not None)), None
-    )
+    selves = [m for m in mentions if _self_cue(raw, m, starts) or (m.start in signed and m.meaning.party is not None)]
+    # "I work in Procurement but I'm also a parish councillor": the hat worn "also" is not the one writing
+    own = next((m for m in selves if "also" not in raw[max(0, m.start - 3) : m.start]), None)
+    if own is None and selves and not any(p.search(said) for _, p in _said_patterns()[0]):
+        own = selves[0]
     head = next(
         (m for m in mentions if own and m.start == own.end and m.start not in starts and m.meaning.kind == "job"),
         None,
@@ -268,6 +270,8 @@ def _whom(
         side = affected or reporter
         assert side is not None
         subject = _most_specific([m for m in people if m.meaning.party == other(side)], vocab, raw)
+        if subject is not None and _own_boss_first(raw, people, side, starts):
+            subject = None  # "My Head of Service keeps rewriting my reports … the Cabinet Member was fine"
         if subject is None and public:
             scope = "public"
         elif subject is None and [m for m in people if m.meaning.party == side and not _adviser(raw, m)]:
@@ -286,6 +290,21 @@ def _whom(
     if reporter is None and subject and subject.meaning.party and len(sides_of(people)) == 1:
         reporter = other(subject.meaning.party)  # only one side named, and something it did
     return subject, scope, reporter
+
+
+def _own_boss_first(raw: list[str], people: list[Mention], side: Party, starts: set[int]) -> bool:
+    """Whether the story is about someone over the writer on their own side ("my service manager has been
+    picking on me"): named as theirs, opening a sentence, before anyone on the other side, who acted on no one."""
+    across = [m for m in people if m.meaning.party == other(side)]
+    own = [m for m in people if m.meaning.party == side and m.meaning.kind != "side"]
+    first = min((m.start for m in across), default=len(raw))
+    return any(
+        m.start < first
+        and raw[m.start - 1] in {"my", "me"}
+        and m.start - 1 in starts
+        and not (ADVISING | NOT_ACTING) & set(raw[m.end : m.end + 3])
+        for m in own
+    ) and not any(_by(raw, m) for m in across)
 
 
 def _between(raw: list[str], people: list[Mention], starts: set[int], vocab: Vocabulary) -> tuple[Mention, Party]:
@@ -498,10 +517,12 @@ def _self_cue(raw: list[str], mention: Mention, starts: set[int]) -> bool:
 
 
 def _possessive(raw: list[str], mention: Mention) -> bool:
-    return mention.start > 0 and raw[mention.start - 1] in {"my", "our"}
+    return mention.start > 0 and raw[mention.start - 1] in {"my", "our", "me"}  # "me gaffer"
 
 
 ADVISING = frozenset("told said says suggested suggests advised advises asked wants thinks".split())
+NOT_ACTING = frozenset("say saying passed is isnt was wasnt has knows agrees".split())
+"""Words after "my manager" that make them a messenger or a bystander ("my manager is lovely, it isn't her")."""
 
 
 def _adviser(raw: list[str], mention: Mention) -> bool:
