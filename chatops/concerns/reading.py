@@ -166,7 +166,13 @@ def read(text: str, protocol: Protocol) -> Reading:
     mentions = _after_correction(raw, mentions)
 
     own, relative, reporter, said_who = _writer(raw, mentions, said, signed, starts)
-    others = [m for m in mentions if m is not own and not (m.end < len(raw) and raw[m.end] in UNITS)]
+    others = [
+        m
+        for m in mentions
+        if m is not own
+        and not (m.end < len(raw) and raw[m.end] in UNITS)
+        and not (m.meaning.kind == "job" and m.start > 0 and raw[m.start - 1] in {"in", "at", "from"})
+    ]  # "a team leader in customer services": where someone works, not someone
     people = [m for m in others if m.meaning.party is not None]
     public = [m for m in others if m.meaning.kind == "outside"]
     by_relative = relative is not None and own is relative
@@ -501,7 +507,7 @@ def _self_cue(raw: list[str], mention: Mention, starts: set[int]) -> bool:
         return True  # "I chair planning", "I lead the cabinet"
     name = mention.start - 1
     introduced = name >= 1 and (raw[name - 1] == "its" or raw[max(0, name - 2) : name] == ["this", "is"])
-    if introduced and raw[name] not in BETWEEN_STOP | NOT_A_NAME:
+    if introduced and mention.start not in starts and name not in starts and raw[name] not in BETWEEN_STOP | NOT_A_NAME:
         return True  # "sorry to bother, it's Nerys the clerk", "this is Dave, caretaker"
     opener = mention.start - 1
     while opener > 0 and raw[opener] in MODIFIERS:
@@ -551,7 +557,7 @@ def _affected(raw: list[str], people: list[Mention], writer: Party | None, start
         return other(writer)  # a councillor who saw the Chief Executive push a junior officer: both are staff
     if any(_opens(raw, m, starts) and any(a.start > m.start for a in across) for m in same):
         return other(writer)  # "A fellow councillor keeps emailing the Clerk …": the Clerk is the one affected
-    if any(_ours(raw, m) for m in across):
+    if any(_ours(raw, m) and not _opens(raw, m, starts) for m in across):
         return other(writer)  # a Chairman: "two councillors were hostile towards our Clerk"
     victims = [m for m in same if _ours(raw, m) or _fellow(raw, m) or _for(raw, m)]
     return other(writer) if same and across and not victims else writer
