@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from chatops.concerns.safety import model_features, model_score
+from chatops.concerns.safety import model_features, model_score, plain
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "benchmarks" / "concerns"
@@ -49,7 +49,7 @@ def train(cases: list[tuple[str, bool]]) -> dict[str, Any]:
     seen: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
     counts = Counter(label for _, label in cases)
     for text, label in cases:
-        seen[label].update(model_features(text))
+        seen[label].update(model_features(plain(text)))
     weights = {}
     for feature in set(seen[True]) | set(seen[False]):
         yes, no = seen[True][feature], seen[False][feature]
@@ -61,7 +61,7 @@ def train(cases: list[tuple[str, bool]]) -> dict[str, Any]:
 
 
 def score(model: dict[str, Any], text: str) -> float:
-    return model_score(model["prior"], model["weights"], text)
+    return model_score(model["prior"], model["weights"], plain(text))
 
 
 def left_out(files: list[Path], questions: list[str]) -> tuple[list[tuple[float, bool]], list[float]]:

@@ -35,18 +35,18 @@ COMMON = frozenset(
 """Everyday words that are never "corrected" into a protocol word (stuff is not staff)."""
 
 
+_SPACES = str.maketrans("\t\n\r\x0b\x0c", "     ")
+
+
 def clean(text: str) -> tuple[str, bool]:
     """Make typed input safe to parse: NFKC, no control or format characters, one line, bounded.
 
     Returns the cleaned text and whether it had to be shortened.
     """
     cut = len(text) > MAX_INPUT * 2
-    text = unicodedata.normalize("NFKC", text[: MAX_INPUT * 2])
-    text = "".join(
-        " " if ch in "\t\n\r\x0b\x0c" else ch
-        for ch in text
-        if ch in "\t\n\r\x0b\x0c" or unicodedata.category(ch)[0] != "C"
-    )
+    text = unicodedata.normalize("NFKC", text[: MAX_INPUT * 2]).translate(_SPACES)
+    if not text.isprintable():  # the slow way only where there is something to take out
+        text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
     text = " ".join(text.split())
     if len(text) > MAX_INPUT:
         return text[:MAX_INPUT].rsplit(" ", 1)[0], True

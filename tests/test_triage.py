@@ -311,8 +311,8 @@ def test_free_text_reading_meets_its_targets_on_the_tuning_corpus() -> None:
     result = evaluate(TUNING)
     assert result.cases >= 400
     assert result.safety_recall == 1.0, result.misses["danger"]
-    assert result.false_alarm_rate <= 0.02, result.misses["false alarm"]
-    assert result.reporter_rate >= 0.88 and result.route_rate >= 0.81
+    assert result.false_alarm_rate <= 0.025, result.misses["false alarm"]
+    assert result.reporter_rate >= 0.93 and result.route_rate >= 0.88
 
 
 # --- reading people's own words (issue: who is who, danger first, any council) --------------------
@@ -623,6 +623,35 @@ def test_who_is_who_in_more_of_the_ways_people_put_it(
 ) -> None:
     reading = concerns.read(text, Library((TEST_COUNCILS,)).protocol(council))
     assert (reading.reporter, reading.subject, reading.scope) == (reporter, subject, scope)
+
+
+@pytest.mark.parametrize(
+    ("council", "text", "reporter", "subject"),
+    [
+        ("brackenford", "The deputy town clerk keeps tweeting about 'certain councillors' who 'can't read an agenda' "
+         "— it's obviously me, I'm the only new one.", "councillor", "deputy-town-clerk"),
+        ("brackenford", "The office staff have a WhatsApp group where they share memes about councillors — one of "
+         "them showed me one of me with a pig's head.", "councillor", "staff"),
+        ("northmoor", "In the firing line again - the Executive Member told the press the team 'botched' the bins.",
+         "officer", "executive-member"),
+    ],
+)  # fmt: skip
+def test_a_writer_who_does_not_say_their_side_is_read_from_how_they_write(
+    council: str, text: str, reporter: str, subject: str
+) -> None:
+    """The learnt sides model (``sides_model.json``) reads the writer's side where the rules' guess is wrong."""
+    protocol = Library((TEST_COUNCILS,)).protocol(council)
+    reading = concerns.read(text, protocol)
+    assert (reading.reporter, reading.subject) == (reporter, subject)
+    assert not reading.said_who
+
+
+def test_the_sides_model_never_overrules_a_writer_who_says_who_they_are() -> None:
+    protocol = Library((TEST_COUNCILS,)).protocol("brackenford")
+    text = "I'm a councillor. The office staff share memes about councillors and showed me one of me."
+    assert concerns.read(text, protocol).reporter == "councillor"
+    text = "I work for the town council. The office staff share memes about councillors and showed me one of me."
+    assert concerns.read(text, protocol).reporter == "officer"
 
 
 async def test_more_detail_typed_mid_conversation_is_not_called_a_correction() -> None:

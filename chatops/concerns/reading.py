@@ -17,6 +17,7 @@ from typing import Literal
 from ..model import Party, Protocol
 from ..text import clean, words
 from ..vocabulary import Mention, Vocabulary, for_protocol, other, shared
+from . import sides
 from .safety import Alarm, assess, plain
 
 Gender = Literal["male", "female", "any"]
@@ -138,25 +139,40 @@ class Reading:
         return bool(self.found) or bool(self.alarm) or self.scope not in ("in", "other")
 
 
+def _joined(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+    """A list of patterns as one alternation: one pass over the message instead of one per pattern."""
+    return (re.compile("|".join(f"(?:{p})" for p in patterns)),) if patterns else ()
+
+
 @cache
 def _said_patterns() -> tuple[tuple[tuple[Party, re.Pattern[str]], ...], tuple[re.Pattern[str], ...]]:
     said = shared().self_
     parties: tuple[Party, Party] = ("councillor", "officer")
-    selves = tuple((party, re.compile(p)) for party in parties for p in getattr(said, party))
-    return selves, tuple(re.compile(p) for p in shared().witness)
+    selves = tuple((party, pattern) for party in parties for pattern in _joined(getattr(said, party)))
+    return selves, _joined(shared().witness)
 
 
 @cache
 def _one_side_patterns() -> tuple[tuple[Party, re.Pattern[str]], ...]:
-    return tuple((party, re.compile(p)) for party, patterns in shared().one_side.items() for p in patterns)
+    return tuple((party, pattern) for party, patterns in shared().one_side.items() for pattern in _joined(patterns))
 
 
 @cache
 def _public_patterns() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in shared().self_.public)
+    return _joined(shared().self_.public)
 
 
 def read(text: str, protocol: Protocol) -> Reading:
+    """What a message says: who is who, whom it is about, what kind of concern, and whether anyone is in danger."""
+    return _read(text, protocol, learnt=True)
+
+
+def read_by_rules(text: str, protocol: Protocol) -> Reading:
+    """The reading without the learnt sides model (to train and measure that model against)."""
+    return _read(text, protocol, learnt=False)
+
+
+def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
     vocab = for_protocol(protocol)
     cleaned = clean(text)[0]
     said = plain(cleaned)
@@ -190,6 +206,10 @@ def read(text: str, protocol: Protocol) -> Reading:
     if not said_who and any(p.search(said) for p in _public_patterns()):
         subject_mention, scope, reporter = None, "public", None  # the writer is a resident, not either side
 
+    if learnt and not said_who and scope == "in" and (side := sides.lean(said, reporter)) is not None:
+        across = [m for m in people if m.meaning.party == other(side)]
+        if across or not people:  # the writer didn't say: how they write tells their side better than a guess
+            reporter, subject_mention = side, _most_specific(across, vocab, raw)
     subject = _council_subject(subject_mention, protocol, reporter) if subject_mention else None
     category = _category(concern_tokens, vocab, reporter)
     if scope == "in" and not (people or public or category or alarm) and _asks_something_else(said):
@@ -228,7 +248,7 @@ def _asks_something_else(said: str) -> bool:
 
 @cache
 def _asking_patterns() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in shared().asking)
+    return _joined(shared().asking)
 
 
 def _writer(
@@ -333,6 +353,9 @@ def _between(raw: list[str], people: list[Mention], starts: set[int], vocab: Voc
     return subject, other(side)
 
 
+_HAS_WORD = re.compile(r"[^\W_]")
+
+
 def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list[str], set[int], set[int]]:
     """The message's words and stems, and where a short fragment opens with the writer's own title
     ("Clerk.", "Head of Service, Housing.", "Ward councillor, Pensarn.")."""
@@ -345,7 +368,7 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
     fragments = [
         (fragment, opened, closed)
         for fragment, opened, closed in zip(pieces[::2], ["", *pieces[1::2]], [*pieces[1::2], ""], strict=True)
-        if words(fragment)
+        if _HAS_WORD.search(fragment)
     ]
     for index, (fragment, opened, closed) in enumerate(fragments):
         fragment_raw = words(fragment.replace("-", " ").replace("/", " "))

@@ -105,9 +105,9 @@ def _model() -> _Model | None:
     )
 
 
-def model_features(text: str) -> set[str]:
-    """What the model reads: the words of the message as the patterns read it, and each adjacent pair."""
-    words = re.findall(r"[a-z]+", plain(text))
+def model_features(said: str) -> set[str]:
+    """What a model reads: the words of the message as the patterns read it (``plain``), and each adjacent pair."""
+    words = re.findall(r"[a-z]+", said)
     return set(words) | {f"{a}_{b}" for a, b in itertools.pairwise(words)}
 
 
@@ -116,10 +116,10 @@ MODEL_WINDOW = 24
 add up to an alarm from many faintly suspicious words, and a short one is weighed whole."""
 
 
-def model_score(prior: float, weights: dict[str, float], text: str) -> float:
-    """The evidence for danger in the most worrying run of ``MODEL_WINDOW`` words: each word's weight and
-    that of the pair it ends."""
-    words = re.findall(r"[a-z]+", plain(text))
+def model_score(prior: float, weights: dict[str, float], said: str) -> float:
+    """The evidence for danger in the most worrying run of ``MODEL_WINDOW`` words of the message as the
+    patterns read it (``plain``): each word's weight and that of the pair it ends."""
+    words = re.findall(r"[a-z]+", said)
     each = [weights.get(w, 0.0) + (weights.get(f"{words[i - 1]}_{w}", 0.0) if i else 0.0) for i, w in enumerate(words)]
     best = running = sum(each[:MODEL_WINDOW])
     for i in range(MODEL_WINDOW, len(each)):
@@ -128,19 +128,19 @@ def model_score(prior: float, weights: dict[str, float], text: str) -> float:
     return prior + best
 
 
-def _learnt(text: str) -> bool:
+def _learnt(said: str) -> bool:
     model = _model()
-    return model is not None and model_score(model.prior, model.weights, text) > model.threshold
+    return model is not None and model_score(model.prior, model.weights, said) > model.threshold
 
 
 def assess(text: str) -> Alarm:
     """Whether a message suggests danger to someone, or thoughts of self-harm or suicide."""
     patterns = _patterns()
-    said = plain(text)
-    said = patterns.idioms.sub(" ~ ", said)
+    spoken = plain(text)
+    said = patterns.idioms.sub(" ~ ", spoken)
     self_harm = patterns.self_harm.search(said) is not None
     self_harm = self_harm or sum(p.search(said) is not None for p in patterns.distress) >= DISTRESS_SIGNS
     if patterns.jest.search(said) and not patterns.earnest.search(said):
         said = patterns.hyperbole.sub(" ~ ", said)  # only danger: self-harm said as a joke still counts
-    danger = self_harm or patterns.danger.search(said) is not None or _learnt(text)
+    danger = self_harm or patterns.danger.search(said) is not None or _learnt(spoken)
     return Alarm(danger=danger, self_harm=self_harm)
