@@ -157,6 +157,16 @@ def _one_side_patterns() -> tuple[tuple[Party, re.Pattern[str]], ...]:
     return tuple((party, pattern) for party, patterns in shared().one_side.items() for pattern in _joined(patterns))
 
 
+def _at_odds(said: str, people: list[Mention]) -> bool:
+    """Two or more people of one side, and nobody of the other, at odds with each other."""
+    return len(sides_of(people)) == 1 and len(people) >= 2 and any(p.search(said) for p in _each_other_patterns())
+
+
+@cache
+def _each_other_patterns() -> tuple[re.Pattern[str], ...]:
+    return _joined(shared().each_other)
+
+
 @cache
 def _public_patterns() -> tuple[re.Pattern[str], ...]:
     return _joined(shared().self_.public)
@@ -198,6 +208,8 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
         affected = reporter if by_relative else _affected(raw, people, reporter, starts)
     subject_mention, scope, reporter = _whom(raw, people, public, reporter, affected, starts, vocab)
     one_side = {party for party, pattern in _one_side_patterns() if pattern.search(said)}
+    if len(one_side) != 1 and subject_mention is not None and _at_odds(said, people):
+        one_side = {subject_mention.meaning.party or "officer"}  # "two of our councillors at each other's throats"
     side = one_side.pop() if len(one_side) == 1 else None
     if side is not None and not (witness and affected not in (None, side)):
         # "member on member", "nothing to do with councillors": outside the protocol (but a councillor who
