@@ -193,7 +193,6 @@ def evaluate(paths: Iterable[Path]) -> Result:
 _OLD_READER = """
 import json, sys
 from pathlib import Path
-from chatops.concerns.reading import procedure_role
 from chatops.councils import Library
 from chatops.inference import read
 library = Library((Path(sys.argv[1]),))
