@@ -218,10 +218,11 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
     if not said_who and any(p.search(said) for p in _public_patterns()):
         subject_mention, scope, reporter = None, "public", None  # the writer is a resident, not either side
 
-    if learnt and not said_who and scope == "in" and (side := sides.lean(said, reporter)) is not None:
-        across = [m for m in people if m.meaning.party == other(side)]
-        if across or not people:  # the writer didn't say: how they write tells their side better than a guess
-            reporter, subject_mention = side, _most_specific(across, vocab, raw)
+    guessed_scope = scope == "in" or (scope == "same-side" and side is None)  # not "member on member"
+    if learnt and not said_who and guessed_scope and (lean := sides.lean(said, reporter)) is not None:
+        across = [m for m in people if m.meaning.party == other(lean)]
+        if across or (not people and scope == "in"):  # unsaid: how people write tells their side better
+            reporter, subject_mention, scope = lean, _most_specific(across, vocab, raw), "in"
     subject = _council_subject(subject_mention, protocol, reporter) if subject_mention else None
     category = _category(concern_tokens, vocab, reporter)
     if scope == "in" and not (people or public or category or alarm) and _asks_something_else(said):
@@ -282,11 +283,11 @@ def _writer(
     if relative is not None and own is None:
         own = relative
     reporter: Party | None = own.meaning.party if own else None
-    if reporter is None:
-        fellow = next((m for m in mentions if m.meaning.party and _fellow(raw, m)), None)
-        reporter = fellow.meaning.party if fellow else None
     if reporter is not None:
         return own, relative, reporter, True
+    fellow = next((m for m in mentions if m.meaning.party and _fellow(raw, m)), None)
+    if fellow is not None:  # "one of our councillors" may be a councillor's colleague or the clerk's employer
+        return own, relative, fellow.meaning.party, False
     sides = {party for party, pattern in _said_patterns()[0] if pattern.search(said)}
     return own, relative, (sides.pop() if len(sides) == 1 else None), len(sides) == 1
 
