@@ -304,6 +304,18 @@ def test_any_sequence_of_inputs_gets_a_question_or_a_recommendation(
         assert all(isinstance(b, Quote) or b.text for b in reply.blocks)
 
 
+def test_every_concern_corpus_file_is_labelled_with_its_councils_ids() -> None:
+    """A label naming a role or kind of concern the council lacks would score the reader against nothing."""
+    import yaml
+
+    from benchmarks.check_corpus import problems
+
+    for path in sorted((ROOT / "benchmarks" / "concerns").glob("*.yaml")):
+        assert problems(yaml.safe_load(path.read_text(encoding="utf-8"))) == [], path.name
+    bad = [{"council": "brackenford", "text": "x", "expect": {"reporter": "officer", "subject": "clerk"}}]
+    assert "not a role id of brackenford" in problems(bad)[0]  # Brackenford's clerk is the town-clerk
+
+
 def test_free_text_reading_meets_its_targets_on_the_tuning_corpus() -> None:
     """The benchmark's tuning part, as a floor under regressions (the held-out figures are in the note)."""
     from benchmarks.concern_reading import TUNING, evaluate

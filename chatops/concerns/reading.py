@@ -60,6 +60,11 @@ BETWEEN_STOP = VERBISH | frozenset(
     "writing going getting being feeling very really just glad happy sad upset angry".split()
 )
 """Words that end the gap between "I'm" and a title: past them, the title is not the person's own."""
+PAST_TENSE = frozenset(
+    "went got came left took gave made stood sat ran fell felt kept put saw heard seemed turned knew sent rang "
+    "wrote thought froze shook broke hid".split()
+)
+"""Verbs without "-ed" that make "The trainee went white." a sentence, not a sign-off."""
 NOT_A_NAME = frozenset(
     "the a an my our your his her their this that just only again always never usually probably definitely "
     "obviously clearly mostly also still actually really even now then".split()
@@ -422,7 +427,7 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
             and opened != "("  # "him again (the chair)": an aside names someone else
             and closed != "("  # "A cabinet member (I won't say who yet) exposed himself": the sentence goes on
             and not re.fullmatch(r"\s[-–—]\s", closed)  # "An officer in the highways team — a man he …": likewise
-            and not any(w.endswith("ed") or w in VERBISH for w in rest)
+            and not any(w.endswith("ed") or w in VERBISH or w in PAST_TENSE for w in rest)
             and not (named and rest[0] not in {"here"})
         ):
             signed.add(start + first[0].start)
