@@ -102,8 +102,13 @@ def main() -> None:
     model = {"threshold": threshold, **train(_cases(files))}
     print(f"{len(model['weights'])} features from {len(_cases(files))} cases")
     if not args.check:
-        OUT.write_text(json.dumps(model, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
-        print(f"wrote {OUT.relative_to(ROOT)}")
+        write(model, OUT)
+
+
+def write(model: dict[str, Any], path: Path) -> None:
+    """Save a model beside the shared vocabulary, compactly and in a stable order (small diffs)."""
+    path.write_text(json.dumps(model, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"wrote {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ together: the margins that read most sides right. It writes ``protocol_data/shar
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from chatops.concerns.sides import score
 from chatops.councils import Library
 from chatops.text import clean
 
-from .train_safety import CORPUS, train
+from .train_safety import CORPUS, train, write
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "protocol_data" / "shared" / "sides_model.json"
@@ -81,8 +80,7 @@ def main() -> None:
     model = {"margin": margin, "margin_alone": alone, **train(labelled(files))}
     print(f"{len(model['weights'])} features")
     if not args.check:
-        OUT.write_text(json.dumps(model, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
-        print(f"wrote {OUT.relative_to(ROOT)}")
+        write(model, OUT)
 
 
 if __name__ == "__main__":
