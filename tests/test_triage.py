@@ -701,9 +701,9 @@ def test_the_learnt_safety_model_backs_up_the_patterns() -> None:
         "my manager found me on the bathroom floor at work last week, I don't remember much, "
         "the councillor had been on at me all morning"
     )
-    assert safety._learnt(said) and concerns.assess(said)
+    assert safety._learnt(safety.plain(said)) and concerns.assess(said)
     for question in ("can a councillor ask me to campaign?", "who do I talk to about my leave", "roles clerk"):
-        assert not safety._learnt(question)
+        assert not safety._learnt(safety.plain(question))
 
 
 def test_the_safety_model_is_trained_and_its_threshold_chosen_on_files_it_never_saw() -> None:
