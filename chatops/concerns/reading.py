@@ -18,7 +18,7 @@ from ..model import Party, Protocol
 from ..text import clean, words
 from ..vocabulary import Mention, Vocabulary, for_protocol, other, shared
 from . import sides
-from .safety import Alarm, assess, plain
+from .safety import Alarm, any_of, assess, plain
 
 Gender = Literal["male", "female", "any"]
 Tried = Literal["yes", "no", "unsure", "upheld"]
@@ -144,37 +144,35 @@ class Reading:
         return bool(self.found) or bool(self.alarm) or self.scope not in ("in", "other")
 
 
-def _joined(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
-    """A list of patterns as one alternation: one pass over the message instead of one per pattern."""
-    return (re.compile("|".join(f"(?:{p})" for p in patterns)),) if patterns else ()
+@dataclass(frozen=True)
+class _Said:
+    """The shared vocabulary's patterns for how people say who they are and what the story is."""
+
+    selves: tuple[tuple[Party, re.Pattern[str]], ...]  # "my ward", "my line manager"
+    witness: re.Pattern[str]  # "she told me", "writing for our clerk"
+    one_side: tuple[tuple[Party, re.Pattern[str]], ...]  # "member on member", "nothing to do with councillors"
+    each_other: re.Pattern[str]  # "at each other's throats"
+    public: re.Pattern[str]  # "I'm not on the council, I just live in the village"
+    asking: re.Pattern[str]  # "link to the protocol pls"
 
 
 @cache
-def _said_patterns() -> tuple[tuple[tuple[Party, re.Pattern[str]], ...], tuple[re.Pattern[str], ...]]:
-    said = shared().self_
+def _said() -> _Said:
+    vocabulary = shared()
     parties: tuple[Party, Party] = ("councillor", "officer")
-    selves = tuple((party, pattern) for party in parties for pattern in _joined(getattr(said, party)))
-    return selves, _joined(shared().witness)
-
-
-@cache
-def _one_side_patterns() -> tuple[tuple[Party, re.Pattern[str]], ...]:
-    return tuple((party, pattern) for party, patterns in shared().one_side.items() for pattern in _joined(patterns))
+    return _Said(
+        tuple((party, any_of(getattr(vocabulary.self_, party))) for party in parties),
+        any_of(vocabulary.witness),
+        tuple((party, any_of(patterns)) for party, patterns in vocabulary.one_side.items()),
+        any_of(vocabulary.each_other),
+        any_of(vocabulary.self_.public),
+        any_of(vocabulary.asking),
+    )
 
 
 def _at_odds(said: str, people: list[Mention]) -> bool:
     """Two or more people of one side, and nobody of the other, at odds with each other."""
-    return len(sides_of(people)) == 1 and len(people) >= 2 and any(p.search(said) for p in _each_other_patterns())
-
-
-@cache
-def _each_other_patterns() -> tuple[re.Pattern[str], ...]:
-    return _joined(shared().each_other)
-
-
-@cache
-def _public_patterns() -> tuple[re.Pattern[str], ...]:
-    return _joined(shared().self_.public)
+    return len(sides_of(people)) == 1 and len(people) >= 2 and _said().each_other.search(said) is not None
 
 
 def read(text: str, protocol: Protocol) -> Reading:
@@ -207,12 +205,12 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
     people = [m for m in others if m.meaning.party is not None]
     public = [m for m in others if m.meaning.kind == "outside"]
     by_relative = relative is not None and own is relative
-    witness = any(p.search(said) for p in _said_patterns()[1]) or _saw_it_happen(raw, people, reporter) or by_relative
+    witness = bool(_said().witness.search(said)) or _saw_it_happen(raw, people, reporter) or by_relative
     affected: Party | None = None
     if witness:
         affected = reporter if by_relative else _affected(raw, people, reporter, starts)
     subject_mention, scope, reporter = _whom(raw, people, public, reporter, affected, starts, vocab)
-    one_side = {party for party, pattern in _one_side_patterns() if pattern.search(said)}
+    one_side = {party for party, pattern in _said().one_side if pattern.search(said)}
     if len(one_side) != 1 and subject_mention is not None and _at_odds(said, people):
         one_side = {subject_mention.meaning.party or "officer"}  # "two of our councillors at each other's throats"
     side = one_side.pop() if len(one_side) == 1 else None
@@ -220,7 +218,7 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
         # "member on member", "nothing to do with councillors": outside the protocol (but a councillor who
         # saw a colleague belittle an officer, "I'm a member myself", speaks for the officer)
         subject_mention, scope, reporter = None, "same-side", side
-    if not said_who and any(p.search(said) for p in _public_patterns()):
+    if not said_who and _said().public.search(said):
         subject_mention, scope, reporter = None, "public", None  # the writer is a resident, not either side
 
     guessed_scope = scope == "in" or (scope == "same-side" and side is None)  # not "member on member"
@@ -260,13 +258,8 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
 
 def _asks_something_else(said: str) -> bool:
     """A question or request that names nobody and tells of nothing done to anyone: not a concern."""
-    asks = said.rstrip(" .!").endswith("?") or any(p.search(said) for p in _asking_patterns())
+    asks = said.rstrip(" .!").endswith("?") or _said().asking.search(said) is not None
     return asks and not THIRD_PERSON & set(said.split())
-
-
-@cache
-def _asking_patterns() -> tuple[re.Pattern[str], ...]:
-    return _joined(shared().asking)
 
 
 def _writer(
@@ -277,7 +270,7 @@ def _writer(
     selves = [m for m in mentions if _self_cue(raw, m, starts) or (m.start in signed and m.meaning.party is not None)]
     # "I work in Procurement but I'm also a parish councillor": the hat worn "also" is not the one writing
     own = next((m for m in selves if "also" not in raw[max(0, m.start - 3) : m.start]), None)
-    if own is None and selves and not any(p.search(said) for _, p in _said_patterns()[0]):
+    if own is None and selves and not any(p.search(said) for _, p in _said().selves):
         own = selves[0]
     head = next(
         (m for m in mentions if own and m.start == own.end and m.start not in starts and m.meaning.kind == "job"),
@@ -293,7 +286,7 @@ def _writer(
     fellow = next((m for m in mentions if m.meaning.party and _fellow(raw, m)), None)
     if fellow is not None:  # "one of our councillors" may be a councillor's colleague or the clerk's employer
         return own, relative, fellow.meaning.party, False
-    sides = {party for party, pattern in _said_patterns()[0] if pattern.search(said)}
+    sides = {party for party, pattern in _said().selves if pattern.search(said)}
     return own, relative, (sides.pop() if len(sides) == 1 else None), len(sides) == 1
 
 

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from ..vocabulary import shared, shared_path
 
@@ -44,20 +45,22 @@ class _Patterns:
     distress: tuple[re.Pattern[str], ...]
 
 
-def _any(patterns: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+def any_of(patterns: list[str]) -> re.Pattern[str]:
+    """A list of patterns as one alternation: one pass over the message instead of one per pattern
+    (nothing matches an empty list)."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns) if patterns else "(?!)")
 
 
 @cache
 def _patterns() -> _Patterns:
     safety = shared().safety
     return _Patterns(
-        _any(safety.danger),
-        _any(safety.self_harm),
-        _any(safety.not_danger),
-        _any(safety.in_jest.markers),
-        _any(safety.in_jest.earnest),
-        _any(safety.in_jest.hyperbole),
+        any_of(safety.danger),
+        any_of(safety.self_harm),
+        any_of(safety.not_danger),
+        any_of(safety.in_jest.markers),
+        any_of(safety.in_jest.earnest),
+        any_of(safety.in_jest.hyperbole),
         safety.text_speak,
         tuple(re.compile(p) for p in safety.distress),
     )
@@ -93,16 +96,20 @@ class _Model:
     threshold: float
 
 
-@cache
-def _model() -> _Model | None:
-    """The learnt safety model beside the shared vocabulary; None if it is not there (the patterns alone)."""
-    path = shared_path().with_name("safety_model.json")
+def learnt_model(name: str) -> tuple[float, dict[str, float], dict[str, Any]] | None:
+    """A model learnt from the concern corpus, beside the shared vocabulary: its prior, its weights and
+    the rest of its settings; None if it is not there (the rules alone)."""
+    path = shared_path().with_name(name)
     if not path.is_file():
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
-    return _Model(
-        float(data["prior"]), {str(k): float(v) for k, v in data["weights"].items()}, float(data["threshold"])
-    )
+    return float(data.pop("prior")), {str(k): float(v) for k, v in data.pop("weights").items()}, data
+
+
+@cache
+def _model() -> _Model | None:
+    loaded = learnt_model("safety_model.json")
+    return _Model(loaded[0], loaded[1], float(loaded[2]["threshold"])) if loaded else None
 
 
 def model_features(said: str) -> set[str]:

@@ -10,13 +10,11 @@ person affected. Nothing of the message is kept.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
 
 from ..model import Party
-from ..vocabulary import shared_path
-from .safety import model_features
+from .safety import learnt_model, model_features
 
 
 @dataclass(frozen=True)
@@ -29,12 +27,11 @@ class _Model:
 
 @cache
 def _model() -> _Model | None:
-    path = shared_path().with_name("sides_model.json")
-    if not path.is_file():
+    loaded = learnt_model("sides_model.json")
+    if loaded is None:
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    weights = {str(k): float(v) for k, v in data["weights"].items()}
-    return _Model(float(data["prior"]), weights, float(data["margin"]), float(data["margin_alone"]))
+    prior, weights, settings = loaded
+    return _Model(prior, weights, float(settings["margin"]), float(settings["margin_alone"]))
 
 
 def score(prior: float, weights: dict[str, float], said: str) -> float:
