@@ -723,8 +723,11 @@ def test_the_safety_model_is_trained_and_its_threshold_chosen_on_files_it_never_
         ("My service manager keeps giving the easy cases to her friend and the awful ones to me.", "same-side"),
         ("My manager told me to raise it here. I'm being ignored by everyone in the team.", "in"),
         ("had words with a man in the car park, he doesnt work for the council, he shoved me", "public"),
+        ("two of the councillors had a right ding-dong at each other in the meeting. I just take the minutes",
+         "same-side"),
+        ("both councillors had a go at me after the meeting", "in"),
     ],
-)
+)  # fmt: skip
 def test_whom_it_is_about_decides_whether_the_protocol_applies(text: str, scope: str) -> None:
     """Someone on the writer's own side is whom it is about unless they only sent the writer here."""
     from chatops.councils import Library

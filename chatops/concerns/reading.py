@@ -171,8 +171,10 @@ def _said() -> _Said:
 
 
 def _at_odds(said: str, people: list[Mention]) -> bool:
-    """Two or more people of one side, and nobody of the other, at odds with each other."""
-    return len(sides_of(people)) == 1 and len(people) >= 2 and _said().each_other.search(said) is not None
+    """Two or more people of one side ("Cllr Rhys and Cllr Bevan", "two of the councillors"), and nobody
+    of the other, at odds with each other."""
+    several = len(people) >= 2 or bool({"two", "both", "couple"} & set(said.split()))
+    return len(sides_of(people)) == 1 and several and _said().each_other.search(said) is not None
 
 
 def read(text: str, protocol: Protocol) -> Reading:
