@@ -692,6 +692,12 @@ def test_several_signs_of_distress_together_are_read_as_self_harm(text: str, ala
     assert concerns.assess(text).self_harm is alarm
 
 
+def test_a_reported_warning_that_the_writer_will_regret_it_is_danger() -> None:
+    """Said by someone else it is a threat; said of oneself it is not."""
+    assert concerns.assess("Clerk here. The vice chair said I'd regret it if the minutes go out as they are.").danger
+    assert not concerns.assess("I said I would regret it if I missed the meeting").danger
+
+
 def test_the_learnt_safety_model_backs_up_the_patterns() -> None:
     """What no pattern says ("found me on the bathroom floor … I don't remember much") is weighed by the
     model learnt from the concern corpus (``python -m benchmarks.train_safety``); ordinary questions are not."""
