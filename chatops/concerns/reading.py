@@ -18,7 +18,8 @@ from ..model import Party, Protocol
 from ..text import clean, words
 from ..vocabulary import Mention, Vocabulary, for_protocol, other, shared
 from . import sides
-from .safety import Alarm, any_of, assess, plain
+from .patterns import AnyOf, any_of
+from .safety import Alarm, assess, plain
 
 Gender = Literal["male", "female", "any"]
 Tried = Literal["yes", "no", "unsure", "upheld"]
@@ -148,12 +149,12 @@ class Reading:
 class _Said:
     """The shared vocabulary's patterns for how people say who they are and what the story is."""
 
-    selves: tuple[tuple[Party, re.Pattern[str]], ...]  # "my ward", "my line manager"
-    witness: re.Pattern[str]  # "she told me", "writing for our clerk"
-    one_side: tuple[tuple[Party, re.Pattern[str]], ...]  # "member on member", "nothing to do with councillors"
-    each_other: re.Pattern[str]  # "at each other's throats"
-    public: re.Pattern[str]  # "I'm not on the council, I just live in the village"
-    asking: re.Pattern[str]  # "link to the protocol pls"
+    selves: tuple[tuple[Party, AnyOf], ...]  # "my ward", "my line manager"
+    witness: AnyOf  # "she told me", "writing for our clerk"
+    one_side: tuple[tuple[Party, AnyOf], ...]  # "member on member", "nothing to do with councillors"
+    each_other: AnyOf  # "at each other's throats"
+    public: AnyOf  # "I'm not on the council, I just live in the village"
+    asking: AnyOf  # "link to the protocol pls"
 
 
 @cache

@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any
 
 from ..vocabulary import shared, shared_path
+from .patterns import AnyOf, any_of
 
 
 @dataclass(frozen=True)
@@ -33,22 +34,16 @@ class Alarm:
 
 @dataclass(frozen=True)
 class _Patterns:
-    """Each list joined into one alternation: one pass over a long message instead of one per pattern."""
+    """Each list read as one (``patterns.AnyOf``): only the patterns that could match a message are tried."""
 
-    danger: re.Pattern[str]
-    self_harm: re.Pattern[str]
-    idioms: re.Pattern[str]
-    jest: re.Pattern[str]
-    earnest: re.Pattern[str]
-    hyperbole: re.Pattern[str]
+    danger: AnyOf
+    self_harm: AnyOf
+    idioms: AnyOf
+    jest: AnyOf
+    earnest: AnyOf
+    hyperbole: AnyOf
     text_speak: dict[str, str]
     distress: tuple[re.Pattern[str], ...]
-
-
-def any_of(patterns: list[str]) -> re.Pattern[str]:
-    """A list of patterns as one alternation: one pass over the message instead of one per pattern
-    (nothing matches an empty list)."""
-    return re.compile("|".join(f"(?:{p})" for p in patterns) if patterns else "(?!)")
 
 
 @cache
