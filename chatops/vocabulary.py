@@ -92,6 +92,7 @@ class Shared(_Model):
     self_: Said = Field(alias="self")
     each_other: list[str] = Field(default_factory=list)  # "at each other's throats": one side at odds
     asking: list[str] = Field(default_factory=list)  # "link to the protocol pls": a request, not a concern
+    trouble: list[str] = Field(default_factory=list)  # "rude", "no reply": a question that tells of a concern
     one_side: dict[Party, list[str]] = Field(default_factory=dict)  # "member on member": outside the protocol
     witness: list[str] = Field(default_factory=list)
     relatives: list[str] = Field(default_factory=list)

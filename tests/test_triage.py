@@ -628,6 +628,16 @@ def test_another_councils_titles_read_naturally() -> None:
          "councillor", "director-of-service", "in"),
         ("llangunnor", "My husband, who is the caretaker at the hall, was shouted at by the chair", "officer", "chair",
          "in"),
+        ("llangunnor", "Sorry to bother you. Cllr Morgan, as Chair of the Planning Committee, tore strips off me "
+         "because the minutes didn't record his objection.", "officer", "chair", "in"),
+        ("brackenford", "A member of the public at the Mayor's coffee morning was abusive to me. I'm the events officer.",
+         "officer", None, "public"),
+        ("telford-and-wrekin", "my cllr got followed back to her car after the ward surgery by a bloke off the estate",
+         "councillor", None, "public"),
+        ("telford-and-wrekin", "I'm a Member. After full council I saw another Member follow one of the committee "
+         "officers down the stairs and grab her by the arm.", "officer", "councillor", "in"),
+        ("brackenford", "Deputy Mayor, when I clean the Town Hall in the evening he comes and stands behind me.",
+         "officer", "deputy-mayor", "in"),
     ],
 )  # fmt: skip
 def test_who_is_who_in_more_of_the_ways_people_put_it(
@@ -732,6 +742,11 @@ def test_the_safety_model_is_trained_and_its_threshold_chosen_on_files_it_never_
         ("two of the councillors had a right ding-dong at each other in the meeting. I just take the minutes",
          "same-side"),
         ("both councillors had a go at me after the meeting", "in"),
+        ("I started as the new receptionist last week - is there any training on the councillor/staff protocol?",
+         "other"),
+        ("how do I book the council chamber for the scrutiny meeting next Tuesday", "other"),
+        ("Cllr Mensah talks to me like I'm a child in every meeting. Is that allowed?", "in"),
+        ("Is there anything in the protocol about a councillor who is rude to staff?", "in"),
     ],
 )  # fmt: skip
 def test_whom_it_is_about_decides_whether_the_protocol_applies(text: str, scope: str) -> None:

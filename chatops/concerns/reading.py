@@ -84,11 +84,15 @@ CORRECTING = frozenset(
 )
 """Words that take back what was just named ("the service manager, no wait, it was the director")."""
 SAME_SIDE = frozenset({"fellow", "another", "other"})
+REQUESTING = frozenset({"tell", "let", "send", "show", "remind", "help", "email"})  # "could you tell me …"
+SEEING = frozenset({"saw", "seen", "see", "watched", "witnessed", "noticed", "heard", "overheard"})
+HONORIFICS = frozenset({"cllr", "councillor", "cyng", "mr", "mrs", "ms", "miss", "dr"})
 NEGATIONS = frozenset({"not", "no", "never", "nor", "neither", "isnt", "wasnt", "arent"})
 GREETINGS = frozenset({"hi", "hello", "hiya", "morning", "evening", "afternoon", "ok", "so", "right", "the", "a"})
 UNITS = frozenset(
     "office secretary pa diary parlour directorate department team car room rooms canteen kitchen entrance toilet "
-    "toilets lounge briefing briefings survey newsletter intranet badge badges side christmas party do".split()
+    "toilets lounge briefing briefings survey newsletter intranet badge badges side christmas party do desk counter "
+    "coffee surgery surgeries reception garden event events walkabout".split()
 )
 """Words after a title that name a place, a team or an occasion rather than the person ("the Leader's office",
 "the staff car park", "the members' room")."""
@@ -155,6 +159,7 @@ class _Said:
     each_other: AnyOf  # "at each other's throats"
     public: AnyOf  # "I'm not on the council, I just live in the village"
     asking: AnyOf  # "link to the protocol pls"
+    trouble: AnyOf  # "rude", "no reply", "is it ok for a councillor to"
 
 
 @cache
@@ -168,6 +173,7 @@ def _said() -> _Said:
         any_of(vocabulary.each_other),
         any_of(vocabulary.self_.public),
         any_of(vocabulary.asking),
+        any_of(vocabulary.trouble),
     )
 
 
@@ -213,6 +219,10 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
     if witness:
         affected = reporter if by_relative else _affected(raw, people, reporter, starts)
     subject_mention, scope, reporter = _whom(raw, people, public, reporter, affected, starts, vocab)
+    if subject_mention is not None and public and _outsider_acts(raw, public, subject_mention, starts):
+        # "my cllr got followed back to her car by a bloke off the estate": the councillor is affected
+        reporter = reporter if said_who else subject_mention.meaning.party
+        subject_mention, scope = None, "public"
     one_side = {party for party, pattern in _said().one_side if pattern.search(said)}
     if len(one_side) != 1 and subject_mention is not None and _at_odds(said, people):
         one_side = {subject_mention.meaning.party or "officer"}  # "two of our councillors at each other's throats"
@@ -229,10 +239,12 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
         across = [m for m in people if m.meaning.party == other(lean)]
         if across or (not people and scope == "in"):  # unsaid: how people write tells their side better
             reporter, subject_mention, scope = lean, _most_specific(across, vocab, raw), "in"
+        elif people and scope == "in" and not witness:  # only their own side named: "the HoS rips my emails apart"
+            reporter, subject_mention, scope = lean, None, "same-side"
     subject = _council_subject(subject_mention, protocol, reporter) if subject_mention else None
     category = _category(concern_tokens, vocab, reporter)
-    if scope == "in" and not (people or public or category or alarm) and _asks_something_else(said):
-        scope = "other"  # "link to the protocol pls", "is there a hearing loop in the chamber?"
+    if scope == "in" and not (category or alarm) and _asks_something_else(said, named=bool(people or public)):
+        scope, subject = "other", None  # "link to the protocol pls", "how do I book the chamber for scrutiny?"
     tried: Tried | None = (
         "upheld"
         if UPHELD.search(said)
@@ -259,10 +271,23 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
     )
 
 
-def _asks_something_else(said: str) -> bool:
-    """A question or request that names nobody and tells of nothing done to anyone: not a concern."""
-    asks = said.rstrip(" .!").endswith("?") or _said().asking.search(said) is not None
-    return asks and not THIRD_PERSON & set(said.split())
+def _asks_something_else(said: str, *, named: bool) -> bool:
+    """A question or request that tells of nothing done to anyone: not a concern. One that names a side
+    ("is there training on the councillor/staff protocol?") must also tell of no trouble ("rude", "no reply")."""
+    if THIRD_PERSON & set(said.split()):
+        return False
+    ends_asking = said.rstrip(" .!").endswith("?")
+    if not named:
+        return ends_asking or _said().asking.search(said) is not None
+    # naming a side, it must be only a question, about nothing done to the writer ("tore me to shreds")
+    one_sentence = not re.search(r"[.!?] \S", said.rstrip(" .!?"))
+    tokens = said.split()
+    done_to_me = any(
+        w in {"my", "mine", "myself"} or (w == "me" and (i == 0 or tokens[i - 1] not in REQUESTING))
+        for i, w in enumerate(tokens)
+    )
+    asks = ends_asking or (one_sentence and _said().asking.search(said) is not None)
+    return asks and not done_to_me and _said().trouble.search(said) is None
 
 
 def _writer(
@@ -408,6 +433,7 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
             and first[0].end == len(words(fragment.split(",")[0]))
             and (first[0].start == 0 or not set(fragment_raw[: first[0].start]) & NOT_A_TEAM)
             and not _capitalised(fragment.split(",", 1)[1], (rest or [""])[0])
+            and not THIRD_PERSON & set(rest)  # "Deputy Mayor, when I clean he stands behind me": who it is about
         ):
             signed.add(start + first[0].start)  # "Caretaker, I lock up.", "… Highways inspector, if that matters."
             continue
@@ -539,6 +565,8 @@ def _self_cue(raw: list[str], mention: Mention, starts: set[int]) -> bool:
             if tuple(raw[max(0, start - len(cue)) : start]) == cue:
                 if cue == ("as",) and start >= 2 and raw[start - 2] in {"such", "same", "just", "so", "well"}:
                     return False
+                if cue == ("as",) and start >= 3 and raw[start - 3] in HONORIFICS:
+                    return False  # "Cllr Morgan, as Chair of Planning, …" is Cllr Morgan's title
                 return gap == 0 or cue != ("as",)
     if mention.start > 0 and raw[mention.start - 1] == "i" and mention.meaning.kind != "side":
         return True  # "I chair planning", "I lead the cabinet"
@@ -596,8 +624,33 @@ def _affected(raw: list[str], people: list[Mention], writer: Party | None, start
         return other(writer)  # "A fellow councillor keeps emailing the Clerk …": the Clerk is the one affected
     if any(_ours(raw, m) and not _opens(raw, m, starts) for m in across):
         return other(writer)  # a Chairman: "two councillors were hostile towards our Clerk"
+    seen = next((m for m in people if SEEING & set(raw[max(0, m.start - 3) : m.start])), None)
+    actor = seen.meaning.party if seen is not None else None
+    if (
+        seen is not None
+        and actor is not None
+        and any(m.start > seen.start and m.meaning.party == other(actor) for m in people)
+    ):
+        return other(actor)  # "I saw another Member follow one of the committee officers …"
     victims = [m for m in same if _ours(raw, m) or _fellow(raw, m) or _for(raw, m)]
     return other(writer) if same and across and not victims else writer
+
+
+def _outsider_acts(raw: list[str], public: list[Mention], subject: Mention, starts: set[int]) -> bool:
+    """Whether someone outside the council is who acted ("… by a bloke off the estate", "A member of the
+    public at the Mayor's coffee morning was abusive to me"), and the person named on a side did not."""
+    if _by(raw, subject) or (_opens(raw, subject, starts) and subject.start < min(m.start for m in public)):
+        return False
+    at_a_place = bool({"at", "in"} & set(raw[max(0, subject.start - 2) : subject.start]))  # "at the Mayor's do"
+    return any(
+        not _ours(raw, m)  # "my residents" are whom a councillor speaks for
+        and (
+            _by(raw, m)
+            or (_opens(raw, m, starts) and at_a_place and not any(m.start < s <= subject.start for s in starts))
+        )
+        for m in public
+        if m.start < subject.start or _by(raw, m)
+    )
 
 
 def _by(raw: list[str], mention: Mention) -> bool:
