@@ -365,6 +365,10 @@ def test_who_is_who_from_the_sentence(text: str, reporter: str, subject: str, pr
         "the chair drove us back from the civic dinner over the limit, swerving all over",
         "i'm tired of being alive",
         "i cant see myself being here by christmas",
+        "after that meeting I could kill myself",
+        "the Executive Member told her he knew where she lived and would be paying her a visit",
+        "on further questioning she said she had on two occasions caused herself harm",
+        "I can't go on like this, the councillor rings every night",
     ],
 )
 async def test_danger_is_read_the_way_people_say_it_everywhere_they_type(text: str) -> None:
@@ -383,6 +387,10 @@ async def test_danger_is_read_the_way_people_say_it_everywhere_they_type(text: s
         "Cllr Jones shot down my proposal in committee",
         "the chair attacked my report in front of everyone",
         "I could murder a coffee after that meeting with the clerk",
+        "I could cheerfully have throttled the Director of Planning on Tuesday",
+        "the Town Clerk called the Mayor's twinning fund financially suicidal",
+        "the Chairman subjected the officer's report to a sustained assault and said he'd shoot it down in flames",
+        "He rings after 10pm shouting about the agenda. I don't want to make trouble but this can't go on.",
     ],
 )
 async def test_workplace_idioms_are_not_danger(text: str) -> None:
