@@ -9,6 +9,7 @@ holds any of the text.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -208,11 +209,20 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
         m
         for m in mentions
         if m is not own
-        and not (m.end < len(raw) and raw[m.end] in UNITS)
+        and not (m.end < len(raw) and raw[m.end] in UNITS and m.end not in starts)
         and not (m.meaning.kind == "job" and m.start > 0 and raw[m.start - 1] in {"in", "at", "from"})
     ]  # "a team leader in customer services": where someone works, not someone
-    people = [m for m in others if m.meaning.party is not None]
-    public = [m for m in others if m.meaning.kind == "outside"]
+    kin = set(shared().relatives)  # "the Clerk's husband (he doesn't work for the council)": not the Clerk
+    relations = [
+        m
+        for m in others
+        if raw[m.end : m.end + 1]
+        and raw[m.end] in kin
+        and m.end not in starts
+        and raw[m.end + 1 : m.end + 2] != ["got"]  # "the chairman's daughter got the contract": he is whom it's about
+    ]
+    people = [m for m in others if m.meaning.party is not None and m not in relations]
+    public = [m for m in others if m.meaning.kind == "outside"] + relations
     by_relative = relative is not None and own is relative
     witness = bool(_said().witness.search(said)) or _saw_it_happen(raw, people, reporter) or by_relative
     affected: Party | None = None
@@ -239,8 +249,6 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
         across = [m for m in people if m.meaning.party == other(lean)]
         if across or (not people and scope == "in"):  # unsaid: how people write tells their side better
             reporter, subject_mention, scope = lean, _most_specific(across, vocab, raw), "in"
-        elif people and scope == "in" and not witness:  # only their own side named: "the HoS rips my emails apart"
-            reporter, subject_mention, scope = lean, None, "same-side"
     subject = _council_subject(subject_mention, protocol, reporter) if subject_mention else None
     category = _category(concern_tokens, vocab, reporter)
     if scope == "in" and not (category or alarm) and _asks_something_else(said, named=bool(people or public)):
@@ -277,16 +285,17 @@ def _asks_something_else(said: str, *, named: bool) -> bool:
     if THIRD_PERSON & set(said.split()):
         return False
     ends_asking = said.rstrip(" .!").endswith("?")
-    if not named:
-        return ends_asking or _said().asking.search(said) is not None
-    # naming a side, it must be only a question, about nothing done to the writer ("tore me to shreds")
+    asking = _said().asking.search(said) is not None
+    if not named and (ends_asking or asking):
+        return True
+    # otherwise it must be only a question, about nothing done to the writer ("tore me to shreds")
     one_sentence = not re.search(r"[.!?] \S", said.rstrip(" .!?"))
     tokens = said.split()
     done_to_me = any(
         w in {"my", "mine", "myself"} or (w == "me" and (i == 0 or tokens[i - 1] not in REQUESTING))
         for i, w in enumerate(tokens)
     )
-    asks = ends_asking or (one_sentence and _said().asking.search(said) is not None)
+    asks = ends_asking or (one_sentence and asking) or (not named and "?" in said)
     return asks and not done_to_me and _said().trouble.search(said) is None
 
 
@@ -533,9 +542,13 @@ def _saw_it_happen(raw: list[str], people: list[Mention], reporter: Party | None
 
 
 def _negated(raw: list[str], mention: Mention) -> bool:
-    """ "not a councillor", "no, not the clerk": a role named only to be denied."""
+    """ "not a councillor", "no, not the clerk", "this isn't about the clerk or staff": a role named only
+    to be denied."""
     before = raw[max(0, mention.start - 2) : mention.start]
-    return bool(NEGATIONS & set(before)) and not {"am", "i"} & set(before)
+    if NEGATIONS & set(before) and not {"am", "i"} & set(before):
+        return True
+    window = raw[max(0, mention.start - 6) : mention.start]
+    return any(a in NEGATIONS and b in {"about", "with", "involving"} for a, b in itertools.pairwise(window))
 
 
 def _after_correction(raw: list[str], mentions: list[Mention]) -> list[Mention]:
