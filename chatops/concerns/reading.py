@@ -9,7 +9,6 @@ holds any of the text.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -237,10 +236,12 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
     if len(one_side) != 1 and subject_mention is not None and _at_odds(said, people):
         one_side = {subject_mention.meaning.party or "officer"}  # "two of our councillors at each other's throats"
     side = one_side.pop() if len(one_side) == 1 else None
-    if side is not None and not (witness and affected not in (None, side)):
+    if side is not None and not (witness and affected not in (None, side) and said_who):
         # "member on member", "nothing to do with councillors": outside the protocol (but a councillor who
         # saw a colleague belittle an officer, "I'm a member myself", speaks for the officer)
         subject_mention, scope, reporter = None, "same-side", side
+        if public and not any(m.meaning.party == side for m in people):
+            scope = "public"  # "This isn't about the clerk or staff. A man from Cwmffrwd has been …"
     if not said_who and _said().public.search(said):
         subject_mention, scope, reporter = None, "public", None  # the writer is a resident, not either side
 
@@ -542,13 +543,9 @@ def _saw_it_happen(raw: list[str], people: list[Mention], reporter: Party | None
 
 
 def _negated(raw: list[str], mention: Mention) -> bool:
-    """ "not a councillor", "no, not the clerk", "this isn't about the clerk or staff": a role named only
-    to be denied."""
+    """ "not a councillor", "no, not the clerk": a role named only to be denied."""
     before = raw[max(0, mention.start - 2) : mention.start]
-    if NEGATIONS & set(before) and not {"am", "i"} & set(before):
-        return True
-    window = raw[max(0, mention.start - 6) : mention.start]
-    return any(a in NEGATIONS and b in {"about", "with", "involving"} for a, b in itertools.pairwise(window))
+    return bool(NEGATIONS & set(before)) and not {"am", "i"} & set(before)
 
 
 def _after_correction(raw: list[str], mentions: list[Mention]) -> list[Mention]:
