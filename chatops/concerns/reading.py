@@ -543,8 +543,11 @@ def _saw_it_happen(raw: list[str], people: list[Mention], reporter: Party | None
 
 
 def _negated(raw: list[str], mention: Mention) -> bool:
-    """ "not a councillor", "no, not the clerk": a role named only to be denied."""
+    """ "not a councillor", "no, not the clerk", "neither of them is a councillor": a role named only to be
+    denied."""
     before = raw[max(0, mention.start - 2) : mention.start]
+    if {"neither", "none"} & set(raw[max(0, mention.start - 5) : mention.start]):
+        return True  # "neither of them is a councillor", "none of the councillors are involved"
     return bool(NEGATIONS & set(before)) and not {"am", "i"} & set(before)
 
 
