@@ -755,6 +755,7 @@ def test_the_safety_model_is_trained_and_its_threshold_chosen_on_files_it_never_
         ("how do I book the council chamber for the scrutiny meeting next Tuesday", "other"),
         ("Cllr Mensah talks to me like I'm a child in every meeting. Is that allowed?", "in"),
         ("Is there anything in the protocol about a councillor who is rude to staff?", "in"),
+        ("I am a councillor and I think the clerk is fiddling the accounts. Who do I tell?", "in"),
         ("Raising for one of our lads about his supervisor, not a councillor. He keeps making jokes about him.",
          "same-side"),
         ("Someone has been putting notes through my letterbox since the planning vote. I'm a councillor.", "public"),

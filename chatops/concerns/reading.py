@@ -296,7 +296,7 @@ def _asks_something_else(said: str, *, named: bool) -> bool:
         w in {"my", "mine", "myself"} or (w == "me" and (i == 0 or tokens[i - 1] not in REQUESTING))
         for i, w in enumerate(tokens)
     )
-    asks = ends_asking or (one_sentence and asking) or (not named and "?" in said)
+    asks = (one_sentence and (ends_asking or asking)) or (not named and "?" in said)
     return asks and not done_to_me and _said().trouble.search(said) is None
 
 
