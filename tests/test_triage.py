@@ -646,6 +646,7 @@ def test_another_councils_titles_read_naturally() -> None:
          "officers down the stairs and grab her by the arm.", "officer", "councillor", "in"),
         ("brackenford", "Deputy Mayor, when I clean the Town Hall in the evening he comes and stands behind me.",
          "officer", "deputy-mayor", "in"),
+        ("llangunnor", "Cyng. Davies shouted at me after the meeting. I'm the clerk.", "officer", "councillor", "in"),
     ],
 )  # fmt: skip
 def test_who_is_who_in_more_of_the_ways_people_put_it(

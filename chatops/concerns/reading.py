@@ -86,6 +86,8 @@ CORRECTING = frozenset(
 SAME_SIDE = frozenset({"fellow", "another", "other"})
 REQUESTING = frozenset({"tell", "let", "send", "show", "remind", "help", "email"})  # "could you tell me …"
 SEEING = frozenset({"saw", "seen", "see", "watched", "witnessed", "noticed", "heard", "overheard"})
+ABBREVIATED = re.compile(r"\b(cllr|cyng|coun|cnclr|mr|mrs|ms|dr)\.(?=\s)", re.IGNORECASE)
+"""Titles shortened with a full stop ("Cllr. Davies"): the stop does not end a sentence."""
 HONORIFICS = frozenset({"cllr", "councillor", "cyng", "mr", "mrs", "ms", "miss", "dr"})
 NEGATIONS = frozenset({"not", "no", "never", "nor", "neither", "isnt", "wasnt", "arent"})
 GREETINGS = frozenset({"hi", "hello", "hiya", "morning", "evening", "afternoon", "ok", "so", "right", "the", "a"})
@@ -413,7 +415,7 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
     concern_stems: list[str] = []
     signed: set[int] = set()
     starts: set[int] = set()
-    pieces = re.split(r"([.!?;:\n]+|\s[-–—]\s|[()])", cleaned)
+    pieces = re.split(r"([.!?;:\n]+|\s[-–—]\s|[()])", ABBREVIATED.sub(r"\1", cleaned))
     fragments = [
         (fragment, opened, closed)
         for fragment, opened, closed in zip(pieces[::2], ["", *pieces[1::2]], [*pieces[1::2], ""], strict=True)
