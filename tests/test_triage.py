@@ -647,6 +647,12 @@ def test_another_councils_titles_read_naturally() -> None:
         ("brackenford", "Deputy Mayor, when I clean the Town Hall in the evening he comes and stands behind me.",
          "officer", "deputy-mayor", "in"),
         ("llangunnor", "Cyng. Davies shouted at me after the meeting. I'm the clerk.", "officer", "councillor", "in"),
+        ("telford-and-wrekin", "I do the minutes for planning and the chair keeps rewriting them to suit himself",
+         "officer", "chair", "in"),
+        ("northmoor", "I'm on the licensing committee and the lad on reception rolled his eyes at me again",
+         "councillor", "officer", "in"),
+        ("brackenford", "I look after the hall and one of the tory lot shouted at me about the heating", "officer",
+         "councillor", "in"),
     ],
 )  # fmt: skip
 def test_who_is_who_in_more_of_the_ways_people_put_it(
