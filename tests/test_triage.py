@@ -126,6 +126,17 @@ async def test_free_text_start_confirms_its_reading_and_asks_only_what_is_missin
     assert "female manager" in text_of(changed)  # the other answers are kept
 
 
+async def test_a_question_asked_on_the_way_leaves_the_concern_as_it_was() -> None:
+    chat = Chat("llangunnor")
+    await chat.say("concern")
+    first = await chat.say("I do the minutes and Cllr Davies keeps rewriting them")
+    assert "you're an Officer, concerned about a Councillor" in text_of(first)
+    asked = await chat.say("how do I book the council chamber for scrutiny")
+    assert asked.title != "Outside this protocol"
+    back = await chat.choose("Respect and courtesy")
+    assert back.title == "Your options under the protocol" or "Have you" in text_of(back)
+
+
 async def test_typed_answers_and_unexpected_input() -> None:
     chat = Chat("telford-and-wrekin")
     await chat.say("concern")

@@ -240,8 +240,8 @@ def with_reading(state: State, reading: Reading, ctx: Context, *, override: bool
     for name in reading.found:
         if override or getattr(state, name) is None:
             updates[name] = getattr(reading, name)
-    if reading.scope != "in" and (override or state.scope == "in"):
-        updates["scope"] = reading.scope
+    if reading.scope not in ("in", "other") and (override or state.scope == "in"):
+        updates["scope"] = reading.scope  # (a question asked on the way, "other", leaves the concern as it was)
     elif override and reading.found:
         updates["scope"] = "in"
     if reading.witness:
