@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from .model import Party, Protocol
 from .text import Speller, stem, words
@@ -30,6 +31,19 @@ def other(party: Party) -> Party:
 
 
 # --- the shared file -----------------------------------------------------------------------------
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression ({exc})") from None
+    return pattern
+
+
+Patterns = list[Annotated[str, AfterValidator(_compiles)]]
+"""Regular expressions over the message as the safety check reads it: a broken one is reported with its
+line when the file is loaded, not met by the first person who types."""
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -44,19 +58,19 @@ class Jest(_Model):
     """Violent words said in jest ("I could throttle him, joking obviously"): ``hyperbole`` is not read as
     danger when the message has a ``markers`` cue and no ``earnest`` one ("not really a joke")."""
 
-    markers: list[str]
-    earnest: list[str]
-    hyperbole: list[str]
+    markers: Patterns
+    earnest: Patterns
+    hyperbole: Patterns
 
 
 class Safety(_Model):
-    danger: list[str]
-    self_harm: list[str]
-    not_danger: list[str]
+    danger: Patterns
+    self_harm: Patterns
+    not_danger: Patterns
     in_jest: Jest
     text_speak: dict[str, str] = Field(default_factory=dict)
     # signs of distress, none enough alone ("I can't cope", "not sleeping"): several together are self-harm
-    distress: list[str] = Field(default_factory=list)
+    distress: Patterns = Field(default_factory=list)
 
 
 class Concept(_Model):
@@ -67,9 +81,9 @@ class Concept(_Model):
 class Said(_Model):
     """How people say who they are, that someone else is affected, or that they are correcting themselves."""
 
-    councillor: list[str]
-    officer: list[str]
-    public: list[str] = Field(default_factory=list)  # "I'm not on the council, I just live in the village"
+    councillor: Patterns
+    officer: Patterns
+    public: Patterns = Field(default_factory=list)  # "I'm not on the council, I just live in the village"
 
 
 class Search(_Model):
@@ -90,11 +104,11 @@ class Shared(_Model):
     safety: Safety
     search: Search = Search()
     self_: Said = Field(alias="self")
-    each_other: list[str] = Field(default_factory=list)  # "at each other's throats": one side at odds
-    asking: list[str] = Field(default_factory=list)  # "link to the protocol pls": a request, not a concern
-    trouble: list[str] = Field(default_factory=list)  # "rude", "no reply": a question that tells of a concern
-    one_side: dict[Party, list[str]] = Field(default_factory=dict)  # "member on member": outside the protocol
-    witness: list[str] = Field(default_factory=list)
+    each_other: Patterns = Field(default_factory=list)  # "at each other's throats": one side at odds
+    asking: Patterns = Field(default_factory=list)  # "link to the protocol pls": a request, not a concern
+    trouble: Patterns = Field(default_factory=list)  # "rude", "no reply": a question that tells of a concern
+    one_side: dict[Party, Patterns] = Field(default_factory=dict)  # "member on member": outside the protocol
+    witness: Patterns = Field(default_factory=list)
     relatives: list[str] = Field(default_factory=list)
     corrections: list[str] = Field(default_factory=list)
 

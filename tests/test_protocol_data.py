@@ -173,3 +173,20 @@ def test_protocol_dir_adds_a_council_without_code(tmp_path: Path) -> None:
     assert library.protocol("somewhere").council == "Somewhere Town Council"
     reply = library.lookup("somewhere").answer("expectations officer")
     assert reply.council_name == "Somewhere Town Council" and reply.quotes[0].ref == "3.2"
+
+
+def test_a_broken_pattern_in_the_shared_vocabulary_is_reported_with_its_line(tmp_path: Path) -> None:
+    """Someone editing the general language is told where, when it loads, not the first person who types."""
+    from chatops.loading import load_yaml_model
+    from chatops.vocabulary import Shared, shared_path
+
+    text = shared_path().read_text(encoding="utf-8")
+    broken = text.replace("trouble:\n  - '", "trouble:\n  - '(unclosed ", 1)
+    assert broken != text
+    path = tmp_path / "vocabulary.yaml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(ProtocolDataError) as raised:
+        load_yaml_model(path, Shared)
+    line = broken.splitlines().index(next(x for x in broken.splitlines() if "(unclosed" in x)) + 1
+    assert f"vocabulary.yaml:{line}:" in str(raised.value)
+    assert "trouble" in str(raised.value) and "not a regular expression" in str(raised.value)
