@@ -209,7 +209,8 @@ def _triage(args: argparse.Namespace, library: Library, settings: Settings) -> i
 def _serve(args: argparse.Namespace, library: Library, settings: Settings) -> int:
     from adapters.serve import serve
 
-    library.protocol(library.resolve(args.council))  # fail at start, in one line, not at a person's first question
+    # fail at start, in one line, not at a person's first question; and build the reading's patterns now
+    concerns.read("", library.protocol(library.resolve(args.council)))
     if args.council:
         library = Library(settings.protocol_dirs, default=args.council)
     serve(_bot(library, settings), settings, host=args.host, port=args.port, socket_mode=args.socket_mode)

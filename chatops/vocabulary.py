@@ -21,6 +21,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from .model import Party, Protocol
+from .patterns import branches
 from .text import Speller, stem, words
 
 PARTIES: tuple[Party, Party] = ("councillor", "officer")
@@ -33,7 +34,7 @@ def other(party: Party) -> Party:
 # --- the shared file -----------------------------------------------------------------------------
 def _compiles(pattern: str) -> str:
     try:
-        re.compile(pattern)
+        branches(pattern)  # compiled as the reading will use it, once
     except re.error as exc:
         raise ValueError(f"not a regular expression ({exc})") from None
     return pattern

@@ -1,4 +1,4 @@
-"""The vocabulary's pattern lists are read with a word prefilter (``concerns.patterns``): it must find and
+"""The vocabulary's pattern lists are read with a word prefilter (``chatops.patterns``): it must find and
 replace exactly what the whole alternation would, or a danger message could go unseen."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chatops.concerns.patterns import AnyOf, any_of, branches, needs
 from chatops.concerns.safety import plain
+from chatops.patterns import AnyOf, any_of, branches, needs
 from chatops.vocabulary import shared
 
 from .conftest import ROOT

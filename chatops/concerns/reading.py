@@ -15,10 +15,10 @@ from functools import cache
 from typing import Literal
 
 from ..model import Party, Protocol
+from ..patterns import AnyOf, any_of
 from ..text import clean, words
 from ..vocabulary import Mention, Vocabulary, for_protocol, other, shared
 from . import sides
-from .patterns import AnyOf, any_of
 from .safety import Alarm, assess, plain
 
 Gender = Literal["male", "female", "any"]
@@ -162,6 +162,7 @@ class _Said:
     public: AnyOf  # "I'm not on the council, I just live in the village"
     asking: AnyOf  # "link to the protocol pls"
     trouble: AnyOf  # "rude", "no reply", "is it ok for a councillor to"
+    relatives: frozenset[str]  # "wife", "mam", "son"
 
 
 @cache
@@ -176,6 +177,7 @@ def _said() -> _Said:
         any_of(vocabulary.self_.public),
         any_of(vocabulary.asking),
         any_of(vocabulary.trouble),
+        frozenset(vocabulary.relatives),
     )
 
 
@@ -213,7 +215,7 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
         and not (m.end < len(raw) and raw[m.end] in UNITS and m.end not in starts)
         and not (m.meaning.kind == "job" and m.start > 0 and raw[m.start - 1] in {"in", "at", "from"})
     ]  # "a team leader in customer services": where someone works, not someone
-    kin = set(shared().relatives)  # "the Clerk's husband (he doesn't work for the council)": not the Clerk
+    kin = _said().relatives  # "the Clerk's husband (he doesn't work for the council)": not the Clerk
     relations = [
         m
         for m in others
@@ -486,7 +488,7 @@ def _relative(raw: list[str], mention: Mention) -> bool:
     "this is Kev's wife. He's the gardener", "Dad (Cllr Beck)": someone close to the writer holds the role."""
     first = max(0, mention.start - 6)
     before = raw[first : mention.start]
-    relatives = set(shared().relatives)
+    relatives = _said().relatives
     if mention.start <= 3 and relatives & set(raw[mention.end : mention.end + 2]):
         return True  # "It's Ann, Cllr Beck's daughter", "Clerk's husband here"
     for i, word in enumerate(before):

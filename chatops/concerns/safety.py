@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from ..patterns import AnyOf, any_of
 from ..vocabulary import shared, shared_path
-from .patterns import AnyOf, any_of
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Alarm:
 
 @dataclass(frozen=True)
 class _Patterns:
-    """Each list read as one (``patterns.AnyOf``): only the patterns that could match a message are tried."""
+    """Each list read as one (``chatops.patterns.AnyOf``): only the patterns that could match a message are tried."""
 
     danger: AnyOf
     self_harm: AnyOf

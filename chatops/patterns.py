@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
@@ -38,7 +38,7 @@ class AnyOf:
     def __init__(self, patterns: tuple[str, ...]) -> None:
         self.patterns = tuple(branch for pattern in patterns for branch in branches(pattern))
         self._needs = tuple(needs(p) for p in self.patterns)
-        self._each = tuple(re.compile(p) for p in self.patterns)
+        self._each = tuple(compiled(p) for p in self.patterns)
         _WORDS.add(word for clauses in self._needs for words in clauses for word in words)
 
     def _could(self, text: str) -> tuple[int, ...]:
@@ -122,7 +122,7 @@ _WORDS = _Words()
 
 def branches(pattern: str) -> list[str]:
     """A pattern's top-level alternatives ("a|b(?:c|d)" → "a", "b(?:c|d)"), each filtered on its own words;
-    the pattern whole if a part would not stand alone."""
+    the pattern whole if a part would not stand alone. Raises ``re.error`` if the pattern is not valid."""
     parts, depth, start, escaped, opened = [], 0, 0, False, -1
     for i, ch in enumerate(pattern):
         if escaped:
@@ -141,10 +141,18 @@ def branches(pattern: str) -> list[str]:
     parts.append(pattern[start:])
     try:
         for part in parts:
-            re.compile(part)
+            compiled(part)
     except re.error:
+        compiled(pattern)  # a broken pattern raises re.error here
         return [pattern]
     return parts
+
+
+@cache
+def compiled(pattern: str) -> re.Pattern[str]:
+    """Each vocabulary pattern compiled once, for the check when the file loads and for every reading after
+    (``re``'s own cache holds fewer than the vocabulary has)."""
+    return re.compile(pattern)
 
 
 def needs(pattern: str) -> Needs:
