@@ -328,9 +328,12 @@ class Bot:
             return False
         if lowered in machine.START_WORDS | machine.FORGET_WORDS | machine.RESTART_WORDS:
             return True
-        if await self._load(turn) is not None:
+        state = await self._load(turn)
+        if state is not None and state.phase not in ("done", "outside"):
             return True
         reading = concerns.read(turn.text, self.library.protocol(turn.council))
+        if state is not None:  # after the advice, a plain question ("is there training on it?") is looked up
+            return reading.scope != "other" or bool(reading.alarm)
         return bool(reading.alarm) or (reading.anything and not lowered.rstrip().endswith("?"))
 
     async def _load(self, turn: Turn) -> concerns.State | None:

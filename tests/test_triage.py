@@ -137,6 +137,15 @@ async def test_a_question_asked_on_the_way_leaves_the_concern_as_it_was() -> Non
     assert back.title == "Your options under the protocol" or "Have you" in text_of(back)
 
 
+async def test_a_plain_question_after_the_advice_is_answered_from_the_protocol() -> None:
+    chat = Chat("telford-and-wrekin")
+    await chat.say("I'm an employee and a cabinet member keeps shouting at me in meetings. I'd rather talk to a woman.")
+    done = await chat.say("no, not yet")
+    assert done.title == "Your options under the protocol"
+    asked = await chat.say("is there any training on the member/officer protocol for new starters?")
+    assert asked.title == "What the protocol says", asked.as_text()
+
+
 async def test_typed_answers_and_unexpected_input() -> None:
     chat = Chat("telford-and-wrekin")
     await chat.say("concern")
