@@ -18,7 +18,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from .model import Party, Protocol
 from .patterns import branches
@@ -93,9 +93,34 @@ class Search(_Model):
     where_to_go: list[str] = Field(default_factory=list)
 
 
+_PLACEHOLDER = re.compile(r"<(\w+)>")
+
+
+def _expand(phrases: list[str], fills: dict[str, list[str]]) -> list[str]:
+    """Phrases with a ``<service>`` or ``<group>`` in them, once for each word that can fill it ("head of
+    <service>" → "head of planning", "head of highways" …): people name a title by its service."""
+    out: list[str] = []
+    for phrase in phrases:
+        names = _PLACEHOLDER.findall(phrase)
+        if not names:
+            out.append(phrase)
+            continue
+        for name in names:
+            if name not in fills:
+                raise ValueError(f"'{phrase}': no list of words for <{name}> (one of {', '.join(sorted(fills))})")
+        expanded = [phrase]
+        for name in dict.fromkeys(names):
+            expanded = [e.replace(f"<{name}>", fill) for e in expanded for fill in fills[name]]
+        out += expanded
+    return out
+
+
 class Shared(_Model):
     """General language, the same for every council."""
 
+    # what fills a <service> or <group> in a title's or job's words: council services, political groups
+    services: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
     sides: dict[Party, list[str]]
     titles: list[Title]
     jobs: dict[Party, list[str]]
@@ -112,6 +137,26 @@ class Shared(_Model):
     witness: Patterns = Field(default_factory=list)
     relatives: list[str] = Field(default_factory=list)
     corrections: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_placeholders(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        fills = {"service": list(data.get("services") or []), "group": list(data.get("groups") or [])}
+        data = dict(data)
+        titles = data.get("titles")
+        if isinstance(titles, list):
+            data["titles"] = [
+                {**t, "words": _expand(t["words"], fills)}
+                if isinstance(t, dict) and isinstance(t.get("words"), list)
+                else t
+                for t in titles
+            ]
+        jobs = data.get("jobs")
+        if isinstance(jobs, dict):
+            data["jobs"] = {k: _expand(v, fills) if isinstance(v, list) else v for k, v in jobs.items()}
+        return data
 
 
 def shared_path() -> Path:

@@ -190,3 +190,20 @@ def test_a_broken_pattern_in_the_shared_vocabulary_is_reported_with_its_line(tmp
     line = broken.splitlines().index(next(x for x in broken.splitlines() if "(unclosed" in x)) + 1
     assert f"vocabulary.yaml:{line}:" in str(raised.value)
     assert "trouble" in str(raised.value) and "not a regular expression" in str(raised.value)
+
+
+def test_a_placeholder_in_the_shared_vocabulary_names_a_list_of_words(tmp_path: Path) -> None:
+    """ "head of <service>" stands for every service people name; a placeholder with no list is an error."""
+    from chatops.loading import load_yaml_model
+    from chatops.vocabulary import Shared, shared, shared_path
+
+    words = {t.id: t.words for t in shared().titles}["head-of-service"]
+    assert {"head of planning", "head of highways"} <= set(words) and not any("<" in w for w in words)
+    text = shared_path().read_text(encoding="utf-8")
+    broken = text.replace("head of <service>", "head of <department>", 1)
+    assert broken != text
+    path = tmp_path / "vocabulary.yaml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(ProtocolDataError) as raised:
+        load_yaml_model(path, Shared)
+    assert "no list of words for <department>" in str(raised.value)

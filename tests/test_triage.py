@@ -667,6 +667,15 @@ def test_another_councils_titles_read_naturally() -> None:
         ("brackenford", "Deputy Mayor, when I clean the Town Hall in the evening he comes and stands behind me.",
          "officer", "deputy-mayor", "in"),
         ("llangunnor", "Cyng. Davies shouted at me after the meeting. I'm the clerk.", "officer", "councillor", "in"),
+        # people named by what they do, letters to someone who is not the subject, a party instead of a title
+        ("telford-and-wrekin", "The Head of Highways has ignored three emails from me. I'm Labour, in opposition.",
+         "councillor", "head-of-service", "in"),
+        ("brackenford", "Dear Town Clerk, Cllr Farrow keeps texting me at 2am asking what I'm wearing. I'm on "
+         "reception.", "officer", "councillor", "in"),
+        ("brackenford", "The one who chairs events said my contract is up in March if the lights go wrong again",
+         "officer", "committee-chair", "in"),
+        ("brackenford", "The lady who does the money has ignored my emails again. Second term and never been treated "
+         "like this.", "councillor", "rfo", "in"),
         ("telford-and-wrekin", "I do the minutes for planning and the chair keeps rewriting them to suit himself",
          "officer", "chair", "in"),
         ("northmoor", "I'm on the licensing committee and the lad on reception rolled his eyes at me again",

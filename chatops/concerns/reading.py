@@ -98,6 +98,7 @@ UNITS = frozenset(
 )
 """Words after a title that name a place, a team or an occasion rather than the person ("the Leader's office",
 "the staff car park", "the members' room")."""
+ADDRESSING = frozenset({"dear", "to", "fao", "attn", "attention"})  # "hi mayor keeps ringing" is no letter
 THIRD_PERSON = frozenset({"she", "her", "he", "him", "they", "them"})
 FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "am"})
 
@@ -204,7 +205,7 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
     said = plain(cleaned)
     alarm = assess(text)  # the whole message, however long
     raw, tokens, concern_tokens, signed, starts = _tokens(cleaned, vocab)
-    mentions = [m for m in vocab.mentions(tokens) if not _negated(raw, m)]
+    mentions = [m for m in vocab.mentions(tokens) if not _negated(raw, m) and not _addressed(raw, m)]
     mentions = _after_correction(raw, mentions)
 
     own, relative, reporter, said_who = _writer(raw, mentions, said, signed, starts)
@@ -212,7 +213,7 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
         m
         for m in mentions
         if m is not own
-        and not (m.end < len(raw) and raw[m.end] in UNITS and m.end not in starts)
+        and not (m.end < len(raw) and raw[m.end] in UNITS and m.end not in starts and not _verb(raw, m))
         and not (m.meaning.kind == "job" and m.start > 0 and raw[m.start - 1] in {"in", "at", "from"})
     ]  # "a team leader in customer services": where someone works, not someone
     kin = _said().relatives  # "the Clerk's husband (he doesn't work for the council)": not the Clerk
@@ -282,6 +283,16 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
     return Reading(
         reporter, subject, category, gender, tried, scope, witness and affected is not None, alarm, said_who, found
     )
+
+
+def _verb(raw: list[str], mention: Mention) -> bool:
+    """ "the one who chairs events": a title used as a verb names the person, not a place or occasion."""
+    return mention.start > 0 and raw[mention.start - 1] in {"who", "that", "whos"}
+
+
+def _addressed(raw: list[str], mention: Mention) -> bool:
+    """ "Dear Monitoring Officer, …", "FAO the Clerk": the person the message is written to, not whom it is about."""
+    return 0 < mention.start <= 2 and raw[0] in ADDRESSING and (mention.start == 1 or raw[1] in {"the", "our", "my"})
 
 
 def _asks_something_else(said: str, *, named: bool) -> bool:
