@@ -226,7 +226,7 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
         and raw[m.end + 1 : m.end + 2] != ["got"]  # "the chairman's daughter got the contract": he is whom it's about
     ]
     people = [m for m in others if m.meaning.party is not None and m not in relations]
-    public = [m for m in others if m.meaning.kind == "outside"] + relations
+    public = [m for m in others if m.meaning.kind == "outside" and not _described(raw, m, people)] + relations
     by_relative = relative is not None and own is relative
     witness = bool(_said().witness.search(said)) or _saw_it_happen(raw, people, reporter) or by_relative
     affected: Party | None = None
@@ -257,7 +257,7 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
             reporter, subject_mention, scope = lean, _most_specific(across, vocab, raw), "in"
     subject = _council_subject(subject_mention, protocol, reporter) if subject_mention else None
     category = _category(concern_tokens, vocab, reporter)
-    if scope == "in" and not (category or alarm) and _asks_something_else(said, named=bool(people or public)):
+    if scope == "in" and not alarm and _asks_something_else(said, named=bool(people or public or category)):
         scope, subject = "other", None  # "link to the protocol pls", "how do I book the chamber for scrutiny?"
     tried: Tried | None = (
         "upheld"
@@ -283,6 +283,13 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
     return Reading(
         reporter, subject, category, gender, tried, scope, witness and affected is not None, alarm, said_who, found
     )
+
+
+def _described(raw: list[str], someone: Mention, people: list[Mention]) -> bool:
+    """ "the chap who runs highways", "the woman who takes our minutes": a person the writer names by their
+    council job, not a member of the public."""
+    after = someone.end + 1 + (raw[someone.end + 1 : someone.end + 2] in (["is"], ["s"]))
+    return raw[someone.end : someone.end + 1] in (["who"], ["whos"], ["that"]) and any(m.start == after for m in people)
 
 
 def _verb(raw: list[str], mention: Mention) -> bool:
@@ -596,8 +603,9 @@ def _self_cue(raw: list[str], mention: Mention, starts: set[int]) -> bool:
                 if cue == ("as",) and start >= 3 and raw[start - 3] in HONORIFICS:
                     return False  # "Cllr Morgan, as Chair of Planning, …" is Cllr Morgan's title
                 return gap == 0 or cue != ("as",)
-    if mention.start > 0 and raw[mention.start - 1] == "i" and mention.meaning.kind != "side":
-        return True  # "I chair planning", "I lead the cabinet"
+    before = raw[max(0, mention.start - 2) : mention.start]
+    if (before[-1:] == ["i"] or before in (["i", "ve"], ["i", "have"])) and mention.meaning.kind != "side":
+        return True  # "I chair planning", "I've run the benefits team"
     name = mention.start - 1
     introduced = name >= 1 and (raw[name - 1] == "its" or raw[max(0, name - 2) : name] == ["this", "is"])
     if introduced and mention.start not in starts and name not in starts and raw[name] not in BETWEEN_STOP | NOT_A_NAME:
