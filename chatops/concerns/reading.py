@@ -99,6 +99,7 @@ UNITS = frozenset(
 """Words after a title that name a place, a team or an occasion rather than the person ("the Leader's office",
 "the staff car park", "the members' room")."""
 ADDRESSING = frozenset({"dear", "to", "fao", "attn", "attention"})  # "hi mayor keeps ringing" is no letter
+KNOWING = frozenset("knows knew know said says put mentioned pointed told suggested explained confirmed agreed".split())
 THIRD_PERSON = frozenset({"she", "her", "he", "him", "they", "them"})
 FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "am"})
 
@@ -213,6 +214,7 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
         m
         for m in mentions
         if m is not own
+        and not (own and m.start in signed and m.meaning.party == own.meaning.party)  # "Scrutiny. … I'm the Chair"
         and not (m.end < len(raw) and raw[m.end] in UNITS and m.end not in starts and not _verb(raw, m))
         and not (m.meaning.kind == "job" and m.start > 0 and raw[m.start - 1] in {"in", "at", "from"})
     ]  # "a team leader in customer services": where someone works, not someone
@@ -327,7 +329,9 @@ def _writer(
 ) -> tuple[Mention | None, Mention | None, Party | None, bool]:
     """Who is writing: the title they give themselves (or a relative's), "a fellow councillor", or how they
     speak of themselves ("my ward", "my line manager"). Returns (own title, relative's title, side, said so)."""
-    selves = [m for m in mentions if _self_cue(raw, m, starts) or (m.start in signed and m.meaning.party is not None)]
+    cued = [m for m in mentions if _self_cue(raw, m, starts)]
+    # "Monitoring Officer - I'm the Leader": what they say they are, over a name that only opens the message
+    selves = cued or [m for m in mentions if m.start in signed and m.meaning.party is not None]
     # "I work in Procurement but I'm also a parish councillor": the hat worn "also" is not the one writing
     own = next((m for m in selves if "also" not in raw[max(0, m.start - 3) : m.start]), None)
     if own is None and selves and not any(p.search(said) for _, p in _said().selves):
@@ -602,10 +606,14 @@ def _self_cue(raw: list[str], mention: Mention, starts: set[int]) -> bool:
                     return False
                 if cue == ("as",) and start >= 3 and raw[start - 3] in HONORIFICS:
                     return False  # "Cllr Morgan, as Chair of Planning, …" is Cllr Morgan's title
+                if cue == ("as",) and KNOWING & set(raw[mention.end : mention.end + 4]):
+                    return False  # "as the Director well knows": someone else, who knows
                 return gap == 0 or cue != ("as",)
     before = raw[max(0, mention.start - 2) : mention.start]
     if (before[-1:] == ["i"] or before in (["i", "ve"], ["i", "have"])) and mention.meaning.kind != "side":
         return True  # "I chair planning", "I've run the benefits team"
+    if mention.start in (1, 2) and raw[mention.start - 1] == "its" and raw[0] in GREETINGS | {"its"}:
+        return True  # "hi its cllr price", "it's the clerk"
     name = mention.start - 1
     introduced = name >= 1 and (raw[name - 1] == "its" or raw[max(0, name - 2) : name] == ["this", "is"])
     if introduced and mention.start not in starts and name not in starts and raw[name] not in BETWEEN_STOP | NOT_A_NAME:
