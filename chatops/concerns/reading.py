@@ -609,7 +609,10 @@ def _self_cue(raw: list[str], mention: Mention, starts: set[int]) -> bool:
                 if cue == ("as",) and KNOWING & set(raw[mention.end : mention.end + 4]):
                     return False  # "as the Director well knows": someone else, who knows
                 return gap == 0 or cue != ("as",)
-    before = raw[max(0, mention.start - 2) : mention.start]
+    opener = mention.start
+    while opener > 0 and raw[opener - 1] in MODIFIERS:
+        opener -= 1  # "I just take the minutes"
+    before = raw[max(0, opener - 2) : opener]
     if (before[-1:] == ["i"] or before in (["i", "ve"], ["i", "have"])) and mention.meaning.kind != "side":
         return True  # "I chair planning", "I've run the benefits team"
     if mention.start in (1, 2) and raw[mention.start - 1] == "its" and raw[0] in GREETINGS | {"its"}:
@@ -664,7 +667,12 @@ def _affected(raw: list[str], people: list[Mention], writer: Party | None, start
         return other(writer)
     if not same and len(across) >= 2 and not {"me", "my", "mine", "myself"} & set(raw):
         return other(writer)  # a councillor who saw the Chief Executive push a junior officer: both are staff
-    if any(_opens(raw, m, starts) and any(a.start > m.start for a in across) for m in same):
+    if any(
+        _opens(raw, m, starts)
+        and any(a.start > m.start for a in across)
+        and not ADVISING & set(raw[m.end : m.end + 3])  # "one of the grounds staff has told me …" only tells
+        for m in same
+    ):
         return other(writer)  # "A fellow councillor keeps emailing the Clerk …": the Clerk is the one affected
     if any(_ours(raw, m) and not _opens(raw, m, starts) for m in across):
         return other(writer)  # a Chairman: "two councillors were hostile towards our Clerk"
@@ -698,8 +706,16 @@ def _outsider_acts(raw: list[str], public: list[Mention], subject: Mention, star
 
 
 def _by(raw: list[str], mention: Mention) -> bool:
-    """ "… by the Deputy Town Mayor": the person who acted."""
-    return "by" in raw[max(0, mention.start - 3) : mention.start]
+    """ "… by the Deputy Town Mayor", "getting messages from a Group Leader": the person who acted."""
+    before = raw[max(0, mention.start - 3) : mention.start]
+    sent = "from" in before and bool(SENT & set(raw[max(0, mention.start - 6) : mention.start]))
+    return "by" in before or (sent and mention.meaning.party is not None)  # not "messages from strangers"
+
+
+SENT = frozenset(
+    "message messages messaged email emails emailed text texts texted call calls calling dm dms letter letters "
+    "voicemail voicemails abuse comments remarks pressure demands threats visits".split()
+)
 
 
 def _for(raw: list[str], mention: Mention) -> bool:
