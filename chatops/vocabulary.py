@@ -134,6 +134,7 @@ class Shared(_Model):
     asking: Patterns = Field(default_factory=list)  # "link to the protocol pls": a request, not a concern
     trouble: Patterns = Field(default_factory=list)  # "rude", "no reply": a question that tells of a concern
     one_side: dict[Party, Patterns] = Field(default_factory=dict)  # "member on member": outside the protocol
+    not_council: Patterns = Field(default_factory=list)  # "he's not council, just lives by the hall": the public
     witness: Patterns = Field(default_factory=list)
     relatives: list[str] = Field(default_factory=list)
     corrections: list[str] = Field(default_factory=list)

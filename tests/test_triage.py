@@ -676,6 +676,16 @@ def test_another_councils_titles_read_naturally() -> None:
          "officer", "committee-chair", "in"),
         ("brackenford", "The lady who does the money has ignored my emails again. Second term and never been treated "
          "like this.", "councillor", "rfo", "in"),
+        # the public, said outright or by who acted first; a writer's own line of management
+        ("llangunnor", "Angry man in the hall about the fence. Grabbed my arm when I tried to leave. He's not a "
+         "councillor, just lives by the park. I'm the clerk.", "officer", None, "public"),
+        ("brackenford", "A resident told me at my surgery he'd put a brick through my window if the skate park went "
+         "ahead. Last night someone did. I'm a councillor and I want the Town Clerk to know.", "councillor", None,
+         "public"),
+        ("northmoor", "the director of my service is a bully, everyone knows it and nobody does owt", "officer", None,
+         "same-side"),
+        ("northmoor", "the leader has told the whole group i'm the reason we lost the by-election", "councillor", None,
+         "same-side"),
         ("telford-and-wrekin", "I do the minutes for planning and the chair keeps rewriting them to suit himself",
          "officer", "chair", "in"),
         ("northmoor", "I'm on the licensing committee and the lad on reception rolled his eyes at me again",

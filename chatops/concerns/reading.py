@@ -162,6 +162,7 @@ class _Said:
     one_side: tuple[tuple[Party, AnyOf], ...]  # "member on member", "nothing to do with councillors"
     each_other: AnyOf  # "at each other's throats"
     public: AnyOf  # "I'm not on the council, I just live in the village"
+    not_council: AnyOf  # "he isn't on the council, just lives by the hall"
     asking: AnyOf  # "link to the protocol pls"
     trouble: AnyOf  # "rude", "no reply", "is it ok for a councillor to"
     relatives: frozenset[str]  # "wife", "mam", "son"
@@ -177,6 +178,7 @@ def _said() -> _Said:
         tuple((party, any_of(patterns)) for party, patterns in vocabulary.one_side.items()),
         any_of(vocabulary.each_other),
         any_of(vocabulary.self_.public),
+        any_of(vocabulary.not_council),
         any_of(vocabulary.asking),
         any_of(vocabulary.trouble),
         frozenset(vocabulary.relatives),
@@ -249,6 +251,8 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
         subject_mention, scope, reporter = None, "same-side", side
         if public and not any(m.meaning.party == side for m in people):
             scope = "public"  # "This isn't about the clerk or staff. A man from Cwmffrwd has been …"
+    if _said().not_council.search(said) and (public or THIRD_PERSON & set(raw)) and not (witness and affected):
+        subject_mention, scope = None, "public"  # "A resident keeps ringing me. He isn't on the council."
     if not said_who and _said().public.search(said):
         subject_mention, scope, reporter = None, "public", None  # the writer is a resident, not either side
 
@@ -351,7 +355,8 @@ def _writer(
     if fellow is not None:  # "one of our councillors" may be a councillor's colleague or the clerk's employer
         return own, relative, fellow.meaning.party, False
     sides = {party for party, pattern in _said().selves if pattern.search(said)}
-    return own, relative, (sides.pop() if len(sides) == 1 else None), len(sides) == 1
+    # how they speak of themselves ("my ward", "at work") is a lean, not a statement: the learnt model may overrule it
+    return own, relative, (sides.pop() if len(sides) == 1 else None), False
 
 
 def _whom(
@@ -694,11 +699,24 @@ def _outsider_acts(raw: list[str], public: list[Mention], subject: Mention, star
     if _by(raw, subject) or (_opens(raw, subject, starts) and subject.start < min(m.start for m in public)):
         return False
     at_a_place = bool({"at", "in"} & set(raw[max(0, subject.start - 2) : subject.start]))  # "at the Mayor's do"
+    bounds = [*sorted(starts), len(raw)]
+
+    def acts_on_me(m: Mention) -> bool:  # "A resident told me at my surgery he'd put a brick through my window"
+        end = next(b for b in bounds if b > m.start)
+        later = subject.start >= end and not {"me", "my"} & set(raw[subject.end : subject.end + 6])  # "… emailed me""
+        return (
+            m.start <= 2
+            and not starts & set(range(1, m.start + 1))
+            and later
+            and bool({"me", "my", "i"} & set(raw[m.end : end]))
+        )
+
     return any(
         not _ours(raw, m)  # "my residents" are whom a councillor speaks for
         and (
             _by(raw, m)
             or (_opens(raw, m, starts) and at_a_place and not any(m.start < s <= subject.start for s in starts))
+            or acts_on_me(m)
         )
         for m in public
         if m.start < subject.start or _by(raw, m)
