@@ -132,6 +132,7 @@ class Shared(_Model):
     self_: Said = Field(alias="self")
     each_other: Patterns = Field(default_factory=list)  # "at each other's throats": one side at odds
     asking: Patterns = Field(default_factory=list)  # "link to the protocol pls": a request, not a concern
+    only_asking: Patterns = Field(default_factory=list)  # "not a complaint, a question": said outright
     trouble: Patterns = Field(default_factory=list)  # "rude", "no reply": a question that tells of a concern
     one_side: dict[Party, Patterns] = Field(default_factory=dict)  # "member on member": outside the protocol
     not_council: Patterns = Field(default_factory=list)  # "he's not council, just lives by the hall": the public

@@ -686,6 +686,11 @@ def test_another_councils_titles_read_naturally() -> None:
          "same-side"),
         ("northmoor", "the leader has told the whole group i'm the reason we lost the by-election", "councillor", None,
          "same-side"),
+        # only a question, said outright; someone else's words are not the writer's title
+        ("northmoor", "Cllr Hargreaves, 30 yrs on Northmoor. Not a complaint, a question. Do Members still go through a "
+         "Director before contacting junior staff?", "councillor", None, "other"),
+        ("llangunnor", "Chair rings me after 10pm most nights about the agenda. Told him the deadline. He says \"I'm the "
+         "Chair, I decide\".", "officer", "chair", "in"),
         ("telford-and-wrekin", "I do the minutes for planning and the chair keeps rewriting them to suit himself",
          "officer", "chair", "in"),
         ("northmoor", "I'm on the licensing committee and the lad on reception rolled his eyes at me again",

@@ -99,6 +99,7 @@ UNITS = frozenset(
 """Words after a title that name a place, a team or an occasion rather than the person ("the Leader's office",
 "the staff car park", "the members' room")."""
 ADDRESSING = frozenset({"dear", "to", "fao", "attn", "attention"})  # "hi mayor keeps ringing" is no letter
+QUOTING = frozenset("says said saying goes went replied shouted yelled snapped announced declared".split())
 KNOWING = frozenset("knows knew know said says put mentioned pointed told suggested explained confirmed agreed".split())
 THIRD_PERSON = frozenset({"she", "her", "he", "him", "they", "them"})
 FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "am"})
@@ -164,6 +165,7 @@ class _Said:
     public: AnyOf  # "I'm not on the council, I just live in the village"
     not_council: AnyOf  # "he isn't on the council, just lives by the hall"
     asking: AnyOf  # "link to the protocol pls"
+    only_asking: AnyOf  # "not a complaint, a question"
     trouble: AnyOf  # "rude", "no reply", "is it ok for a councillor to"
     relatives: frozenset[str]  # "wife", "mam", "son"
 
@@ -180,6 +182,7 @@ def _said() -> _Said:
         any_of(vocabulary.self_.public),
         any_of(vocabulary.not_council),
         any_of(vocabulary.asking),
+        any_of(vocabulary.only_asking),
         any_of(vocabulary.trouble),
         frozenset(vocabulary.relatives),
     )
@@ -313,6 +316,9 @@ def _asks_something_else(said: str, *, named: bool) -> bool:
     ("is there training on the councillor/staff protocol?") must also tell of no trouble ("rude", "no reply")."""
     if THIRD_PERSON & set(said.split()):
         return False
+    if "?" in said and (marker := _said().only_asking.search(said)) is not None:
+        rest = said[: marker.start()] + said[marker.end() :]  # "not a complaint" is no sign of trouble
+        return _said().trouble.search(rest) is None and not re.match(r"\W*(?:but|as such)\b", rest[marker.start() :])
     ends_asking = said.rstrip(" .!").endswith("?")
     asking = _said().asking.search(said) is not None
     if not named and (ends_asking or asking):
@@ -607,6 +613,8 @@ def _self_cue(raw: list[str], mention: Mention, starts: set[int]) -> bool:
             start -= 1
         for cue in SELF_CUES:
             if tuple(raw[max(0, start - len(cue)) : start]) == cue:
+                if QUOTING & set(raw[max(0, start - len(cue) - 2) : start - len(cue)]):
+                    return False  # 'He says "I'm the Chair, I decide"': someone else's words
                 if cue == ("as",) and start >= 2 and raw[start - 2] in {"such", "same", "just", "so", "well"}:
                     return False
                 if cue == ("as",) and start >= 3 and raw[start - 3] in HONORIFICS:
