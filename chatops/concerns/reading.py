@@ -233,6 +233,20 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
         and raw[m.end + 1 : m.end + 2] != ["got"]  # "the chairman's daughter got the contract": he is whom it's about
     ]
     people = [m for m in others if m.meaning.party is not None and m not in relations]
+    if (
+        not people and not relations and not any(m.meaning.kind == "outside" for m in others)
+    ):  # "The Mayor's diary is killing me … he wants a speech for every one": the Mayor, after all
+        people = [
+            m
+            for m in mentions
+            if m is not own
+            and m.meaning.party is not None
+            and m.meaning.kind != "job"
+            and m.end < len(raw)
+            and raw[m.end] in UNITS
+            and m.end not in starts
+            and (own is None or m.meaning.party != own.meaning.party)
+        ]
     public = [m for m in others if m.meaning.kind == "outside" and not _described(raw, m, people)] + relations
     by_relative = relative is not None and own is relative
     witness = bool(_said().witness.search(said)) or _saw_it_happen(raw, people, reporter) or by_relative
