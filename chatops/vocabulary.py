@@ -133,6 +133,7 @@ class Shared(_Model):
     each_other: Patterns = Field(default_factory=list)  # "at each other's throats": one side at odds
     asking: Patterns = Field(default_factory=list)  # "link to the protocol pls": a request, not a concern
     only_asking: Patterns = Field(default_factory=list)  # "not a complaint, a question": said outright
+    thanks: Patterns = Field(default_factory=list)  # "diolch for the laptop": small talk, not a concern
     trouble: Patterns = Field(default_factory=list)  # "rude", "no reply": a question that tells of a concern
     one_side: dict[Party, Patterns] = Field(default_factory=dict)  # "member on member": outside the protocol
     not_council: Patterns = Field(default_factory=list)  # "he's not council, just lives by the hall": the public
@@ -390,10 +391,11 @@ def _build(protocol: Protocol) -> Vocabulary:
             add(phrase, meaning, overwrite=True)
         for phrase in _name_phrases(role.name):
             add(phrase, meaning)
-    # 2. general titles: to the council role whose name, id or words contain one, else the side's base role
-    for title in common.titles:
-        title_keys = [key(w) for w in title.words]
-        target = _title_role(protocol, title.party, title_keys)
+    # 2. general titles: to the council role whose name, id or words contain one, else the side's base role.
+    # Titles this council has come first, so words two titles share ("runs the council day to day": a Town
+    # Clerk, a Chief Executive) go to the one it has.
+    targets = [(title, _title_role(protocol, title.party, [key(w) for w in title.words])) for title in common.titles]
+    for title, target in sorted(targets, key=lambda pair: pair[1] is None):
         if target is not None:
             meaning = Meaning(target, title.party, target, "title")
         else:  # a title this council's protocol lacks still says which side the person is on

@@ -344,7 +344,8 @@ def test_free_text_reading_meets_its_targets_on_the_tuning_corpus() -> None:
     assert result.cases >= 400
     assert result.safety_recall == 1.0, result.misses["danger"]
     assert result.false_alarm_rate <= 0.03, result.misses["false alarm"]
-    assert result.reporter_rate >= 0.93 and result.route_rate >= 0.88
+    # floors under the whole tuning corpus, which grows harder as each measured held-out set joins it
+    assert result.reporter_rate >= 0.92 and result.route_rate >= 0.90
 
 
 # --- reading people's own words (issue: who is who, danger first, any council) --------------------

@@ -166,6 +166,7 @@ class _Said:
     not_council: AnyOf  # "he isn't on the council, just lives by the hall"
     asking: AnyOf  # "link to the protocol pls"
     only_asking: AnyOf  # "not a complaint, a question"
+    thanks: AnyOf  # "diolch for the laptop"
     trouble: AnyOf  # "rude", "no reply", "is it ok for a councillor to"
     relatives: frozenset[str]  # "wife", "mam", "son"
 
@@ -183,6 +184,7 @@ def _said() -> _Said:
         any_of(vocabulary.not_council),
         any_of(vocabulary.asking),
         any_of(vocabulary.only_asking),
+        any_of(vocabulary.thanks),
         any_of(vocabulary.trouble),
         frozenset(vocabulary.relatives),
     )
@@ -328,9 +330,14 @@ def _addressed(raw: list[str], mention: Mention) -> bool:
 def _asks_something_else(said: str, *, named: bool) -> bool:
     """A question or request that tells of nothing done to anyone: not a concern. One that names a side
     ("is there training on the councillor/staff protocol?") must also tell of no trouble ("rude", "no reply")."""
-    if THIRD_PERSON & set(said.split()):
-        return False
-    if "?" in said and (marker := _said().only_asking.search(said)) is not None:
+    if len(said.split()) <= 15 and _said().thanks.search(said) and not _said().trouble.search(said):
+        return True  # "diolch for the laptop", "ok thanks, that's all for now"
+    marker = _said().only_asking.search(said)
+    if marker is not None and "?" not in said and not marker.group(0).startswith("when"):
+        marker = None  # "when's the next training" needs no question mark; the rest ask one
+    if THIRD_PERSON & set(said.split()) and (marker is None or marker.start() > 25):
+        return False  # … unless it opens by saying it is a question ("Purely hypothetically, if a councillor …")
+    if marker is not None:
         rest = said[: marker.start()] + said[marker.end() :]  # "not a complaint" is no sign of trouble
         return _said().trouble.search(rest) is None and not re.match(r"\W*(?:but|as such)\b", rest[marker.start() :])
     ends_asking = said.rstrip(" .!").endswith("?")
