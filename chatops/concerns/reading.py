@@ -313,8 +313,9 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
 def _described(raw: list[str], someone: Mention, people: list[Mention]) -> bool:
     """ "the chap who runs highways", "the woman who takes our minutes": a person the writer names by their
     council job, not a member of the public."""
-    after = someone.end + 1 + (raw[someone.end + 1 : someone.end + 2] in (["is"], ["s"]))
-    return raw[someone.end : someone.end + 1] in (["who"], ["whos"], ["that"]) and any(m.start == after for m in people)
+    who = someone.end - 1 if raw[someone.end - 1] in ("who", "whos") else someone.end  # "the guy who" ends in it
+    after = who + 1 + (raw[who + 1 : who + 2] in (["is"], ["s"]))
+    return raw[who : who + 1] in (["who"], ["whos"], ["that"]) and any(m.start == after for m in people)
 
 
 def _verb(raw: list[str], mention: Mention) -> bool:
