@@ -222,6 +222,7 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
         for m in mentions
         if m is not own
         and not (own and m.start in signed and m.meaning.party == own.meaning.party)  # "Scrutiny. … I'm the Chair"
+        and not (own and own.meaning.kind == "job" and m.end == own.start)  # "I'm the Managing Director's PA"
         and not (m.end < len(raw) and raw[m.end] in UNITS and m.end not in starts and not _verb(raw, m))
         and not (m.meaning.kind == "job" and m.start > 0 and raw[m.start - 1] in {"in", "at", "from"})
     ]  # "a team leader in customer services": where someone works, not someone
