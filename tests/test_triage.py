@@ -390,6 +390,8 @@ def test_who_is_who_from_the_sentence(text: str, reporter: str, subject: str, pr
         "the Executive Member told her he knew where she lived and would be paying her a visit",
         "on further questioning she said she had on two occasions caused herself harm",
         "I can't go on like this, the councillor rings every night",
+        "I've put the files in order, written down every password and left a note for whoever comes next",
+        "caretaker at the community centre told me I'll get mine one dark night",
     ],
 )
 async def test_danger_is_read_the_way_people_say_it_everywhere_they_type(text: str) -> None:
@@ -412,6 +414,9 @@ async def test_danger_is_read_the_way_people_say_it_everywhere_they_type(text: s
         "the Town Clerk called the Mayor's twinning fund financially suicidal",
         "the Chairman subjected the officer's report to a sustained assault and said he'd shoot it down in flames",
         "He rings after 10pm shouting about the agenda. I don't want to make trouble but this can't go on.",
+        "Asked the Deputy Clerk about my expenses and got the door shut in my face. Could've strangled her honestly.",
+        "Fourth email to the Director and still nothing. I am going to throttle my laptop.",
+        "The Head of Legal threatens me with the Standards Committee over every little thing I say",
     ],
 )
 async def test_workplace_idioms_are_not_danger(text: str) -> None:
