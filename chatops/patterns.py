@@ -40,10 +40,20 @@ class AnyOf:
         self._needs = tuple(needs(p) for p in self.patterns)
         self._each = tuple(compiled(p) for p in self.patterns)
         _WORDS.add(word for clauses in self._needs for words in clauses for word in words)
+        # each pattern filed under the words of its most telling clause: a message's words find its candidates
+        self._always = tuple(i for i, clauses in enumerate(self._needs) if not clauses)
+        self._by_word: dict[str, list[int]] = {}
+        for i, clauses in enumerate(self._needs):
+            for word in clauses[0] if clauses else ():
+                self._by_word.setdefault(word, []).append(i)
+        self._keys = frozenset(self._by_word)
 
     def _could(self, text: str) -> tuple[int, ...]:
         held = _WORDS.held(text)
-        return tuple(i for i, clauses in enumerate(self._needs) if all(not words.isdisjoint(held) for words in clauses))
+        found = set(self._always)
+        for word in held & self._keys:
+            found.update(self._by_word[word])
+        return tuple(i for i in sorted(found) if all(not words.isdisjoint(held) for words in self._needs[i][1:]))
 
     def search(self, text: str) -> re.Match[str] | None:
         """A match of any of the patterns (the leftmost of the first pattern that has one)."""

@@ -489,7 +489,9 @@ def _tokens(cleaned: str, vocab: Vocabulary) -> tuple[list[str], list[str], list
         raw += fragment_raw
         stems += fragment_stems
         concern_stems += fragment_concerns
-        first = vocab.mentions(fragment_stems)[:1]
+        # a title that opens the fragment: any mention that could overlap one starting in its first three
+        # words lies within this window, so the first found is the same as in the whole fragment
+        first = vocab.mentions(fragment_stems[: 2 + 2 * vocab.longest])[:1]
         if not first or first[0].start > 2:
             continue
         rest = fragment_raw[first[0].end :]
