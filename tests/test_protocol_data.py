@@ -175,35 +175,34 @@ def test_protocol_dir_adds_a_council_without_code(tmp_path: Path) -> None:
     assert reply.council_name == "Somewhere Town Council" and reply.quotes[0].ref == "3.2"
 
 
-def test_a_broken_pattern_in_the_shared_vocabulary_is_reported_with_its_line(tmp_path: Path) -> None:
-    """Someone editing the general language is told where, when it loads, not the first person who types."""
+def _load_shared_with(tmp_path: Path, old: str, new: str) -> tuple[str, ProtocolDataError]:
+    """The shipped shared vocabulary with one edit, loaded: the edited text and the error it raises."""
     from chatops.loading import load_yaml_model
     from chatops.vocabulary import Shared, shared_path
 
     text = shared_path().read_text(encoding="utf-8")
-    broken = text.replace("trouble:\n  - '", "trouble:\n  - '(unclosed ", 1)
-    assert broken != text
+    edited = text.replace(old, new, 1)
+    assert edited != text
     path = tmp_path / "vocabulary.yaml"
-    path.write_text(broken, encoding="utf-8")
+    path.write_text(edited, encoding="utf-8")
     with pytest.raises(ProtocolDataError) as raised:
         load_yaml_model(path, Shared)
+    return edited, raised.value
+
+
+def test_a_broken_pattern_in_the_shared_vocabulary_is_reported_with_its_line(tmp_path: Path) -> None:
+    """Someone editing the general language is told where, when it loads, not the first person who types."""
+    broken, error = _load_shared_with(tmp_path, "trouble:\n  - '", "trouble:\n  - '(unclosed ")
     line = broken.splitlines().index(next(x for x in broken.splitlines() if "(unclosed" in x)) + 1
-    assert f"vocabulary.yaml:{line}:" in str(raised.value)
-    assert "trouble" in str(raised.value) and "not a regular expression" in str(raised.value)
+    assert f"vocabulary.yaml:{line}:" in str(error)
+    assert "trouble" in str(error) and "not a regular expression" in str(error)
 
 
 def test_a_placeholder_in_the_shared_vocabulary_names_a_list_of_words(tmp_path: Path) -> None:
     """ "head of <service>" stands for every service people name; a placeholder with no list is an error."""
-    from chatops.loading import load_yaml_model
-    from chatops.vocabulary import Shared, shared, shared_path
+    from chatops.vocabulary import shared
 
     words = {t.id: t.words for t in shared().titles}["head-of-service"]
     assert {"head of planning", "head of highways"} <= set(words) and not any("<" in w for w in words)
-    text = shared_path().read_text(encoding="utf-8")
-    broken = text.replace("head of <service>", "head of <department>", 1)
-    assert broken != text
-    path = tmp_path / "vocabulary.yaml"
-    path.write_text(broken, encoding="utf-8")
-    with pytest.raises(ProtocolDataError) as raised:
-        load_yaml_model(path, Shared)
-    assert "no list of words for <department>" in str(raised.value)
+    _, error = _load_shared_with(tmp_path, "head of <service>", "head of <department>")
+    assert "no list of words for <department>" in str(error)

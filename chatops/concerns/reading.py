@@ -98,6 +98,12 @@ UNITS = frozenset(
 )
 """Words after a title that name a place, a team or an occasion rather than the person ("the Leader's office",
 "the staff car park", "the members' room")."""
+WHO = frozenset({"who", "whos", "that"})  # "the one who chairs events", "the chap who runs highways"
+SENT = frozenset(
+    "message messages messaged email emails emailed text texts texted call calls calling dm dms letter letters "
+    "voicemail voicemails abuse comments remarks pressure demands threats visits".split()
+)
+"""What someone sends: "getting messages from a Group Leader" names who acted."""
 ADDRESSING = frozenset({"dear", "to", "fao", "attn", "attention"})  # "hi mayor keeps ringing" is no letter
 QUOTING = frozenset("says said saying goes went replied shouted yelled snapped announced declared".split())
 KNOWING = frozenset("knows knew know said says put mentioned pointed told suggested explained confirmed agreed".split())
@@ -223,7 +229,7 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
         if m is not own
         and not (own and m.start in signed and m.meaning.party == own.meaning.party)  # "Scrutiny. … I'm the Chair"
         and not (own and own.meaning.kind == "job" and m.end == own.start)  # "I'm the Managing Director's PA"
-        and not (m.end < len(raw) and raw[m.end] in UNITS and m.end not in starts and not _verb(raw, m))
+        and not (_before_a_place(raw, m, starts) and not _verb(raw, m))
         and not (m.meaning.kind == "job" and m.start > 0 and raw[m.start - 1] in {"in", "at", "from"})
     ]  # "a team leader in customer services": where someone works, not someone
     kin = _said().relatives  # "the Clerk's husband (he doesn't work for the council)": not the Clerk
@@ -245,9 +251,7 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
             if m is not own
             and m.meaning.party is not None
             and m.meaning.kind != "job"
-            and m.end < len(raw)
-            and raw[m.end] in UNITS
-            and m.end not in starts
+            and _before_a_place(raw, m, starts)
             and (own is None or m.meaning.party != own.meaning.party)
         ]
     public = [m for m in others if m.meaning.kind == "outside" and not _described(raw, m, people)] + relations
@@ -311,17 +315,22 @@ def _read(text: str, protocol: Protocol, *, learnt: bool) -> Reading:
     )
 
 
+def _before_a_place(raw: list[str], mention: Mention, starts: set[int]) -> bool:
+    """ "the Leader's office", "the Mayor's diary": the title names a place, a team or an occasion."""
+    return mention.end < len(raw) and raw[mention.end] in UNITS and mention.end not in starts
+
+
 def _described(raw: list[str], someone: Mention, people: list[Mention]) -> bool:
     """ "the chap who runs highways", "the woman who takes our minutes": a person the writer names by their
     council job, not a member of the public."""
-    who = someone.end - 1 if raw[someone.end - 1] in ("who", "whos") else someone.end  # "the guy who" ends in it
+    who = someone.end - 1 if raw[someone.end - 1] in WHO else someone.end  # "the guy who" ends in it
     after = who + 1 + (raw[who + 1 : who + 2] in (["is"], ["s"]))
-    return raw[who : who + 1] in (["who"], ["whos"], ["that"]) and any(m.start == after for m in people)
+    return who < len(raw) and raw[who] in WHO and any(m.start == after for m in people)
 
 
 def _verb(raw: list[str], mention: Mention) -> bool:
     """ "the one who chairs events": a title used as a verb names the person, not a place or occasion."""
-    return mention.start > 0 and raw[mention.start - 1] in {"who", "that", "whos"}
+    return mention.start > 0 and raw[mention.start - 1] in WHO
 
 
 def _addressed(raw: list[str], mention: Mention) -> bool:
@@ -736,7 +745,9 @@ def _outsider_acts(raw: list[str], public: list[Mention], subject: Mention, star
 
     def acts_on_me(m: Mention) -> bool:  # "A resident told me at my surgery he'd put a brick through my window"
         end = next(b for b in bounds if b > m.start)
-        later = subject.start >= end and not {"me", "my"} & set(raw[subject.end : subject.end + 6])  # "… emailed me""
+        later = subject.start >= end and not {"me", "my"} & set(
+            raw[subject.end : subject.end + 6]
+        )  # not "… emailed me"
         return (
             m.start <= 2
             and not starts & set(range(1, m.start + 1))
@@ -761,12 +772,6 @@ def _by(raw: list[str], mention: Mention) -> bool:
     before = raw[max(0, mention.start - 3) : mention.start]
     sent = "from" in before and bool(SENT & set(raw[max(0, mention.start - 6) : mention.start]))
     return "by" in before or (sent and mention.meaning.party is not None)  # not "messages from strangers"
-
-
-SENT = frozenset(
-    "message messages messaged email emails emailed text texts texted call calls calling dm dms letter letters "
-    "voicemail voicemails abuse comments remarks pressure demands threats visits".split()
-)
 
 
 def _for(raw: list[str], mention: Mention) -> bool:
